@@ -1,0 +1,39 @@
+"""Shared fixtures: the shipped sample corpus, the edge-case test corpus, built indexes.
+
+Indexes are built once per test session (like Datasette's ``tests/fixtures.py``);
+tests that change an index build their own copy under ``tmp_path``.
+"""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = ROOT / "index_data"
+EDGE_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def sample_corpus() -> Path:
+    return SAMPLE_CORPUS
+
+
+@pytest.fixture(scope="session")
+def edge_corpus() -> Path:
+    return EDGE_CORPUS
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory):
+    """The sample corpus, indexed once for the whole run (read-only for tests)."""
+    from search import Index
+
+    return Index.build(SAMPLE_CORPUS, tmp_path_factory.mktemp("sample") / "index")
+
+
+@pytest.fixture(scope="session")
+def edge_index(tmp_path_factory):
+    """The edge-case corpus (vocalised, Quranic, cp1256, UTF-16, empty, binary files)."""
+    from search import Index
+
+    return Index.build(EDGE_CORPUS, tmp_path_factory.mktemp("edge") / "index")
