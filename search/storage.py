@@ -1,0 +1,153 @@
+"""Index folders on disk: generations swapped atomically, one writer at a time.
+
+An index folder holds:
+
+- ``current``: a symlink to the generation readers should open;
+- ``gen-<stamp>/``: complete Whoosh indexes, each with a ``meta.json`` (analyzer
+  version, corpus, file hashes) written before the generation is published;
+- ``tmp-<stamp>/``: a generation being written (left behind only by a crash);
+- ``build.lock``: held (``flock``) by the one process writing; the kernel releases it
+  when that process dies, however it dies, so a lock is never stale.
+
+Every write (full build or incremental update) makes a new generation and publishes it
+by replacing the ``current`` symlink with ``rename``, which is atomic: a reader sees the
+old index or the new one, never a half-written one. Updates start from a hard-linked
+copy of the current generation (Whoosh never rewrites a file it has committed).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import BuildInProgressError, IndexNotFoundError
+
+CURRENT = "current"
+LOCK_FILE = "build.lock"
+META_FILE = "meta.json"
+#: Generations kept besides the current one, for readers that have not refreshed yet.
+KEEP_PREVIOUS = 1
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The published generation's folder; IndexNotFoundError if there is none."""
+    link = Path(index_dir) / CURRENT
+    try:
+        target = os.readlink(link)
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index in {index_dir}: build one with `arabic-search index CORPUS "
+            f"--index {index_dir}`"
+        ) from None
+    except OSError as error:
+        raise IndexNotFoundError(f"{link} is not an index link ({error.strerror})") from None
+    return Path(index_dir) / target
+
+
+def read_meta(generation: Path) -> dict:
+    with open(generation / META_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def write_meta(generation: Path, meta: dict) -> None:
+    path = generation / META_FILE
+    temporary = path.with_suffix(".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+@contextmanager
+def write_lock(index_dir: Path, wait: bool = True, on_wait=None):
+    """Hold the index folder's build lock; BuildInProgressError if busy and not waiting."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / LOCK_FILE, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            if not wait:
+                raise BuildInProgressError(
+                    f"{index_dir} is being built by {holder}: wait for it to finish"
+                ) from None
+            if on_wait:
+                on_wait(holder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        remove_stale(index_dir)
+        yield
+    finally:
+        handle.close()
+
+
+def new_generation(index_dir: Path, copy_from: Path | None = None) -> Path:
+    """A fresh ``tmp-`` folder to write a generation into, optionally hard-linked from
+    an existing one (call with the lock held)."""
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + \
+        f".{now % 10**9:09d}-{uuid.uuid4().hex[:6]}"
+    folder = Path(index_dir) / f"tmp-{stamp}"
+    if copy_from is None:
+        folder.mkdir()
+        return folder
+    folder.mkdir()
+    for entry in os.scandir(copy_from):
+        if entry.is_file() and not entry.name.endswith("WRITELOCK") and entry.name != META_FILE:
+            os.link(entry.path, folder / entry.name)
+    return folder
+
+
+def publish(index_dir: Path, temporary: Path) -> Path:
+    """Rename a finished ``tmp-`` folder to ``gen-`` and point ``current`` at it."""
+    index_dir = Path(index_dir)
+    generation = index_dir / ("gen-" + temporary.name[len("tmp-"):])
+    os.rename(temporary, generation)
+    link = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    os.symlink(generation.name, link)
+    os.replace(link, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    _remove_old_generations(index_dir, generation)
+    return generation
+
+
+def remove_stale(index_dir: Path) -> None:
+    """Remove what a killed writer left: ``tmp-`` folders and dangling symlinks."""
+    for entry in Path(index_dir).iterdir():
+        if entry.name.startswith("tmp-") and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(f".{CURRENT}.") and entry.is_symlink():
+            entry.unlink()
+
+
+def _remove_old_generations(index_dir: Path, keep: Path) -> None:
+    generations = sorted(
+        (p for p in index_dir.iterdir() if p.name.startswith("gen-") and p != keep),
+        key=lambda p: p.name,
+    )
+    for old in generations[: max(0, len(generations) - KEEP_PREVIOUS)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

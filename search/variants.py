@@ -1,0 +1,69 @@
+"""Spelling variants of names (``variants.txt``), as term maps for the analyzer.
+
+Normalisation folds letter forms; it cannot know that سورية and سوريا, or البنتاغون and
+البنتاجون, name the same thing. The table lists such groups; loading runs each entry
+through the same normalisation and stemming as the text, so the maps speak in terms:
+
+- ``word_variants()``: normalised word -> the group's first normalised word;
+- ``stem_variants()``: stem -> the group's first stem, for words with clitics or
+  suffixes (والبنتاجون). Stems under ``MIN_STEM_LENGTH`` letters are left out: the stem
+  of سورية is سور, which is also the stem of سورة and سور; mapping it would merge them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from .arabic import normalize
+from .stemmer import stem
+
+
+#: Shorter stems are too ambiguous to map (see above).
+MIN_STEM_LENGTH = 4
+
+
+def read_groups(text: str) -> list[list[str]]:
+    """Groups of words from the table's text: one group a line, '#' comments.
+
+    >>> read_groups("# names\\nسوريا سورية\\n")
+    [['سوريا', 'سورية']]
+    """
+    groups = []
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) > 1:
+            groups.append(words)
+    return groups
+
+
+@lru_cache(maxsize=1)
+def _groups() -> tuple[tuple[str, ...], ...]:
+    text = resources.files(__package__).joinpath("variants.txt").read_text("utf-8")
+    return tuple(tuple(normalize(w) for w in group) for group in read_groups(text))
+
+
+def _first_wins(groups) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in groups:
+        if not group:
+            continue
+        for word in group[1:]:
+            if word != group[0]:
+                table.setdefault(word, group[0])
+    return table
+
+
+@lru_cache(maxsize=1)
+def word_variants() -> dict[str, str]:
+    """Normalised variant -> preferred normalised spelling."""
+    return _first_wins(_groups())
+
+
+@lru_cache(maxsize=1)
+def stem_variants() -> dict[str, str]:
+    """Stem of a variant -> stem of the preferred spelling."""
+    stems = (tuple(stem(w) for w in group) for group in _groups())
+    return _first_wins(
+        tuple(s for s in group if len(s) >= MIN_STEM_LENGTH) for group in stems
+    )
