@@ -11,8 +11,7 @@ from html import escape
 
 from whoosh import highlight
 
-from .analysis import EXACT_PREFIX, ArabicTokenizer
-from .arabic import normalize, strip_marks
+from .arabic import strip_marks
 
 SNIPPET_CHARS = 320
 SNIPPET_SURROUND = 90
@@ -59,16 +58,15 @@ def snippet(text: str, terms: frozenset[str], analyzer, whole: bool = False) -> 
     return escape(text[: cut if cut > 0 else SNIPPET_CHARS], quote=False) + ELLIPSIS.rstrip()
 
 
-def surface_form(text: str, exact_term: str) -> str | None:
-    """The first word of ``text`` whose search form is ``exact_term``, as written
+def surface_form(text: str, term: str, analyzer) -> str | None:
+    """The first word of ``text`` that ``analyzer`` turns into ``term``, as written
     (without marks): turns an index term back into the corpus's own spelling.
 
-    >>> surface_form("أعلنت وزارةُ الدفاع", "=وزاره")
+    >>> from search.analysis import ArabicAnalyzer
+    >>> surface_form("أعلنت وزارةُ الدفاع", "=وزاره", ArabicAnalyzer(exact=True))
     'وزارة'
     """
-    wanted = exact_term[len(EXACT_PREFIX):] if exact_term.startswith(EXACT_PREFIX) \
-        else exact_term
-    for token in ArabicTokenizer()(text):
-        if normalize(token.text) == wanted:
-            return strip_marks(token.text)
+    for token in analyzer(text, chars=True):
+        if token.text == term:
+            return strip_marks(text[token.startchar:token.endchar])
     return None

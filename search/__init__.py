@@ -1,0 +1,23 @@
+"""arabic-search: full-text search for Arabic text on Whoosh.
+
+    from search import Index
+    index = Index.build("index_data", "instance/index")
+    for hit in index.search("وزارة الدفاع").hits:
+        print(hit.source, hit.passage, hit.snippet)
+"""
+
+from .analysis import ArabicAnalyzer
+from .arabic import normalize
+from .errors import (BuildInProgressError, IndexNotFoundError, QueryError,
+                     RebuildNeededError, SearchError, UnknownSourceError)
+from .index import BuildReport, Document, DocumentPassage, Index
+from .results import FacetCount, Hit, SearchResult
+from .stemmer import stem
+
+__all__ = [
+    "ArabicAnalyzer", "BuildInProgressError", "BuildReport", "Document",
+    "DocumentPassage", "FacetCount", "Hit", "Index", "IndexNotFoundError", "QueryError",
+    "RebuildNeededError", "SearchError", "SearchResult", "UnknownSourceError",
+    "normalize", "stem",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,188 @@
+"""The ``arabic-search`` command: index, search, analyze, serve, eval. Thin over ``Index``.
+
+Each command checks its input, calls the library, and turns a library error into a
+message and a non-zero exit; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .analysis import ArabicAnalyzer
+from .errors import SearchError
+from .index import Index
+
+DEFAULT_CORPUS = "index_data"
+DEFAULT_INDEX = "instance/index"
+
+
+def default_index_dir() -> str:
+    return os.environ.get("ARABIC_SEARCH_INDEX") or DEFAULT_INDEX
+
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False), default=default_index_dir,
+    show_default="instance/index or $ARABIC_SEARCH_INDEX", help="Index folder.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="arabic-search")
+def main():
+    """Full-text search for Arabic text: build an index, search it, serve it."""
+
+
+@main.command("index")
+@click.argument("corpus", required=False, default=DEFAULT_CORPUS,
+                type=click.Path(file_okay=False))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating.")
+@click.option("--no-wait", is_flag=True, help="Fail at once if another build is running.")
+def index_command(corpus, index_dir, rebuild, no_wait):
+    """Index the text files of CORPUS (default: index_data/).
+
+    Incremental by default: only new, changed and removed files are re-indexed. The new
+    index replaces the old one atomically; a running server keeps answering.
+    """
+    stderr = click.get_text_stream("stderr")
+    bar = _ProgressBar(stderr)
+    try:
+        if rebuild or not (Path(index_dir) / "current").exists():
+            _index, report = Index.build_with_report(
+                corpus, index_dir, progress=bar, wait=not no_wait)
+            action = "built"
+        else:
+            report = Index.open(index_dir).update(corpus, progress=bar, wait=not no_wait)
+            action = "updated"
+    except SearchError as error:
+        bar.finish()
+        raise click.ClickException(str(error)) from None
+    bar.finish()
+    megabytes = report.bytes / 1e6
+    rate = f", {megabytes / report.seconds:.2f} MB/s" if report.seconds and report.bytes else ""
+    click.echo(
+        f"Index {action} in {index_dir}: {report.files} file(s) indexed, "
+        f"{report.passages} passage(s), {report.unchanged} unchanged, "
+        f"{report.removed} removed, {report.seconds:.2f} s{rate}."
+    )
+    for source, reason in report.skipped:
+        click.echo(f"skipped {source}: {reason}", err=True)
+    for source, reason in report.kept:
+        click.echo(f"kept the previous version of {source}: {reason}", err=True)
+
+
+@main.command("search")
+@click.argument("query")
+@index_option
+@click.option("--source", "sources", multiple=True, help="Only this source file (repeatable).")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(min=1, max=100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def search_command(query, index_dir, sources, page, per_page, as_json):
+    """Search the index for QUERY.
+
+    Plain words must all appear (in any spelling or form); "quoted words" form a
+    phrase; -word excludes; a OR b; word* matches words starting with word.
+    """
+    try:
+        result = Index.open(index_dir).search(query, page=page, per_page=per_page,
+                                              sources=sources)
+    except (SearchError, ValueError) as error:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "error": str(error)}, ensure_ascii=False))
+            sys.exit(1)
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    _print_result(result)
+
+
+def _print_result(result) -> None:
+    first = (result.page - 1) * result.per_page + 1
+    click.echo(f"{result.total} passage(s) match «{result.query}» ({result.took_ms:.1f} ms); "
+               f"page {result.page} of {result.pages}.")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    for number, hit in enumerate(result.hits, first):
+        click.echo(f"\n{number}. {hit.source} #{hit.passage}  (score {hit.score:.2f})")
+        click.echo("   " + _terminal_snippet(hit.snippet))
+    if result.facets:
+        click.echo("\nBy source: " + ", ".join(f"{f.value} ({f.count})" for f in result.facets))
+
+
+def _terminal_snippet(html: str) -> str:
+    from html import unescape
+
+    marked = html.replace("<mark>", "\x1b[1m[").replace("</mark>", "]\x1b[0m") \
+        if sys.stdout.isatty() else html.replace("<mark>", "[").replace("</mark>", "]")
+    return unescape(marked)
+
+
+@main.command("analyze")
+@click.argument("text")
+@click.option("--no-stem", is_flag=True, help="Show normalised words without stemming.")
+def analyze_command(text, no_stem):
+    """Show how TEXT is analysed: each word, its offsets and its index terms."""
+    analyzer = ArabicAnalyzer(stem=not no_stem, exact=not no_stem)
+    rows: dict[tuple[int, int], list[str]] = {}
+    for token in analyzer(text, positions=True, chars=True, removestops=False):
+        terms = rows.setdefault((token.startchar, token.endchar), [])
+        terms.append(token.text + (" (stop word)" if token.stopped else ""))
+    for (start, end), terms in rows.items():
+        click.echo(f"{start:>5}-{end:<5} {text[start:end]}\t-> " + "  ".join(terms))
+
+
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+def serve_command(index_dir, host, port, threads):
+    """Serve the search site with a production WSGI server (waitress)."""
+    from web.server import serve
+
+    serve(host=host, port=port, index_dir=index_dir, threads=threads)
+
+
+@main.command("eval")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--split", type=click.Choice(["train", "dev", "both"]), default="both",
+              show_default=True)
+@click.option("--run-file", type=click.Path(dir_okay=False), help="Write the run here.")
+def eval_command(data_dir, split, run_file):
+    """Score retrieval on the Qur'an QA 2023 Task A data in DATA_DIR (MAP@10, MRR@10)."""
+    from .evaluation import main as evaluation_main
+
+    argv = [data_dir, "--split", split] + (["--run-file", run_file] if run_file else [])
+    sys.exit(evaluation_main(argv))
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; silent when output is not a terminal."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.active = stream.isatty()
+        self.drawn = False
+
+    def __call__(self, source, done, total):
+        if not self.active:
+            return
+        width = 30
+        filled = int(width * done / total) if total else width
+        name = source if len(source) <= 40 else "…" + source[-39:]
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
+        self.stream.flush()
+        self.drawn = True
+
+    def finish(self):
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False

@@ -1,0 +1,387 @@
+"""The passage index on Whoosh: build (atomic), update (incremental), search.
+
+    index = Index.build("index_data", "instance/index")
+    result = index.search("وزارة الدفاع", page=1, per_page=10)
+
+One document per passage. The ``text`` field holds, at each word's position, its light
+stem and its exact normalised form (``ArabicAnalyzer(exact=True)``); ``source`` is a
+sortable ID so facet counts come from a column. File hashes and the analyzer version live
+in the generation's ``meta.json`` (see ``storage``), published together with the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh import scoring, sorting
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from . import storage
+from .analysis import ANALYZER_VERSION, ArabicAnalyzer
+from .errors import RebuildNeededError, SearchError, UnknownSourceError
+from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_files,
+                       split_passages)
+from .query import QueryBuilder, parse
+from .results import FacetCount, Hit, SearchResult
+from .snippets import snippet
+from .suggest import complete_word, did_you_mean
+
+#: Bump when the schema or the stored layout changes.
+INDEX_FORMAT = 1
+WRITER_MEMORY_MB = 256
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        source=ID(stored=True, sortable=True),
+        passage=NUMERIC(int, stored=True),
+        span=STORED(),
+        title=STORED(),
+        text=TEXT(analyzer=ArabicAnalyzer(exact=True), stored=True, phrase=True,
+                  multitoken_query="or"),
+    )
+
+
+@dataclass
+class BuildReport:
+    """What a build or update did, for the command line's summary."""
+
+    files: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    passages: int = 0
+    bytes: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DocumentPassage:
+    number: int
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A whole source file as indexed, passage by passage, for the document view."""
+
+    source: str
+    title: str | None
+    passages: tuple[DocumentPassage, ...]
+
+
+def _passage_fields(passage: Passage) -> dict:
+    return {
+        "id": f"{passage.source}#{passage.number}",
+        "source": passage.source,
+        "passage": passage.number,
+        "span": (passage.start, passage.end),
+        "title": passage.title,
+        "text": passage.text,
+    }
+
+
+def _read_file(path: Path, source: str) -> tuple[str, list[Passage]]:
+    """(sha256, passages) of one corpus file; UndecodableFileError or OSError if unreadable."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        return digest, []
+    try:
+        text, _encoding = decode_bytes(data)
+    except UndecodableFileError as error:
+        raise UndecodableFileError(error.reason, source) from None
+    return digest, split_passages(text, source)
+
+
+class Index:
+    """An opened index: thread-safe searching, plus the class methods that write one."""
+
+    def __init__(self, index_dir, generation: Path):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._open_generation(generation)
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, index_dir) -> "Index":
+        """Open the published index; IndexNotFoundError or RebuildNeededError."""
+        return cls(index_dir, storage.current_generation(Path(index_dir)))
+
+    def _open_generation(self, generation: Path) -> None:
+        meta = storage.read_meta(generation)
+        if meta.get("analyzer_version") != ANALYZER_VERSION or \
+                meta.get("format") != INDEX_FORMAT:
+            raise RebuildNeededError(
+                f"the index in {self.index_dir} was made by another version of "
+                f"arabic-search (analyzer {meta.get('analyzer_version')}, this is "
+                f"{ANALYZER_VERSION}): rebuild needed: arabic-search index --rebuild "
+                f"--index {self.index_dir}"
+            )
+        whoosh_index = windex.open_dir(str(generation))
+        with self._lock:
+            self._whoosh = whoosh_index
+            self._generation = generation
+            self.meta = meta
+            self._sources = frozenset(meta["files"])
+
+    @property
+    def generation(self) -> str:
+        return self._generation.name
+
+    @property
+    def corpus_dir(self) -> Path | None:
+        return Path(self.meta["corpus"]) if self.meta.get("corpus") else None
+
+    def refresh(self) -> bool:
+        """Switch to a newer published generation, if any; True if it switched."""
+        latest = storage.current_generation(self.index_dir)
+        if latest.name == self._generation.name:
+            return False
+        self._open_generation(latest)
+        return True
+
+    def _searcher(self):
+        """This thread's searcher on the current generation (Whoosh searchers are not
+        shared between threads)."""
+        local = self._local
+        if getattr(local, "generation", None) != self._generation:
+            old = getattr(local, "searcher", None)
+            local.searcher = self._whoosh.searcher(weighting=scoring.BM25F())
+            local.generation = self._generation
+            if old is not None:
+                old.close()
+        return local.searcher
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.generation = None
+
+    # -- writing -------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, corpus_dir, index_dir, progress=None, wait=True) -> "Index":
+        """Index every file of ``corpus_dir`` into a new generation and publish it.
+        ``progress(source, done, total)`` is called after each file."""
+        index, _report = cls.build_with_report(corpus_dir, index_dir, progress, wait)
+        return index
+
+    @classmethod
+    def build_with_report(cls, corpus_dir, index_dir, progress=None, wait=True):
+        corpus_dir = _existing_folder(corpus_dir)
+        with storage.write_lock(index_dir, wait=wait):
+            temporary = storage.new_generation(index_dir)
+            whoosh_index = windex.create_in(str(temporary), make_schema())
+            report = _write(whoosh_index, corpus_dir, {}, progress)
+            _publish(index_dir, temporary, corpus_dir, report.files_meta)
+        return cls.open(index_dir), report.summary
+
+    @classmethod
+    def build_from_passages(cls, passages, index_dir, corpus_dir=None) -> "Index":
+        """Index passages made elsewhere (evaluation collections, benchmarks)."""
+        with storage.write_lock(index_dir):
+            temporary = storage.new_generation(index_dir)
+            whoosh_index = windex.create_in(str(temporary), make_schema())
+            files: dict[str, str] = {}
+            with whoosh_index.writer(limitmb=WRITER_MEMORY_MB) as writer:
+                for passage in passages:
+                    writer.add_document(**_passage_fields(passage))
+                    files.setdefault(passage.source, "")
+            _publish(index_dir, temporary, corpus_dir, files)
+        return cls.open(index_dir)
+
+    def update(self, corpus_dir=None, progress=None, wait=True) -> BuildReport:
+        """Re-index only new, changed (by content hash) and removed files, atomically."""
+        corpus_dir = _existing_folder(corpus_dir or self.corpus_dir)
+        with storage.write_lock(self.index_dir, wait=wait):
+            base = storage.current_generation(self.index_dir)
+            known = storage.read_meta(base)["files"]
+            temporary = storage.new_generation(self.index_dir, copy_from=base)
+            report = _write(windex.open_dir(str(temporary)), corpus_dir, known, progress)
+            _publish(self.index_dir, temporary, corpus_dir, report.files_meta)
+        self.refresh()
+        return report.summary
+
+    # -- reading -------------------------------------------------------------------
+
+    def sources(self) -> list[str]:
+        return sorted(self._sources)
+
+    def __len__(self) -> int:
+        return self._searcher().doc_count()
+
+    def _check_sources(self, sources) -> tuple[str, ...]:
+        sources = tuple(dict.fromkeys(sources or ()))
+        unknown = [s for s in sources if s not in self._sources]
+        if unknown:
+            raise UnknownSourceError(f"unknown source: {unknown[0]}")
+        return sources
+
+    def search(self, query: str, page: int = 1, per_page: int = 10,
+               sources=None) -> SearchResult:
+        """A page of ranked passages with snippets, facet counts and a suggestion."""
+        started = time.perf_counter()
+        if not isinstance(page, int) or page < 1:
+            raise ValueError("page must be a positive integer")
+        if not isinstance(per_page, int) or per_page < 1:
+            raise ValueError("per_page must be a positive integer")
+        sources = self._check_sources(sources)
+        groups = parse(query)
+        searcher = self._searcher()
+        builder = QueryBuilder(searcher.reader())
+        whoosh_query = builder.build(groups)
+        facet = sorting.FieldFacet("source", maptype=sorting.Count)
+        limit = page * per_page
+        results = searcher.search(whoosh_query, limit=limit, groupedby=facet)
+        counts = results.groups("source")
+        if sources:
+            source_filter = wq.Or([wq.Term("source", s) for s in sources])
+            results = searcher.search(whoosh_query, limit=limit, filter=source_filter)
+            total = sum(counts.get(s, 0) for s in sources)
+        else:
+            total = sum(counts.values())
+        terms = frozenset(builder.highlight_terms)
+        analyzer = searcher.schema["text"].analyzer
+        hits = []
+        for hit in results[(page - 1) * per_page: limit]:
+            fields = hit.fields()
+            hits.append(Hit(
+                id=fields["id"], source=fields["source"], passage=fields["passage"],
+                score=float(hit.score), snippet=snippet(fields["text"], terms, analyzer),
+                text=fields["text"], title=fields.get("title"),
+                start=fields["span"][0], end=fields["span"][1],
+            ))
+        facets = tuple(
+            FacetCount(value, count, value in sources)
+            for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        )
+        suggestion = None
+        if total == 0:
+            suggestion = did_you_mean(self, query, builder.words, searcher.reader())
+        return SearchResult(
+            query=query, total=total, page=page, per_page=per_page, hits=tuple(hits),
+            facets=facets, suggestion=suggestion, sources=sources,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def count(self, query: str) -> int:
+        """How many passages match (no snippets, no facets)."""
+        searcher = self._searcher()
+        whoosh_query = QueryBuilder(searcher.reader()).build(parse(query))
+        return len(searcher.search(whoosh_query, limit=1))
+
+    def ranked_ids(self, query: str, limit: int = 10) -> list[tuple[str, float]]:
+        """Passage ids and scores only: the fast path for evaluation."""
+        searcher = self._searcher()
+        whoosh_query = QueryBuilder(searcher.reader()).build(parse(query))
+        results = searcher.search(whoosh_query, limit=limit)
+        return [(hit["id"], float(hit.score)) for hit in results]
+
+    def document(self, source: str, query: str | None = None) -> Document:
+        """Every passage of one source, in order, with the query's words marked."""
+        self._check_sources([source])
+        searcher = self._searcher()
+        terms = frozenset()
+        if query:
+            builder = QueryBuilder(searcher.reader())
+            try:
+                builder.build(parse(query))
+                terms = frozenset(builder.highlight_terms)
+            except SearchError:
+                terms = frozenset()
+        analyzer = searcher.schema["text"].analyzer
+        docs = sorted(searcher.documents(source=source), key=lambda d: d["passage"])
+        passages = tuple(
+            DocumentPassage(d["passage"], snippet(d["text"], terms, analyzer, whole=True),
+                            d["text"])
+            for d in docs
+        )
+        title = docs[0].get("title") if docs else None
+        return Document(source, title, passages)
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """Corpus words, as the corpus spells them, that complete the last word typed."""
+        return complete_word(self._searcher(), prefix, limit)
+
+
+class _WriteReport:
+    def __init__(self, known):
+        self.summary = BuildReport()
+        self.files_meta = dict(known)
+
+
+def _write(whoosh_index, corpus_dir: Path, known: dict, progress) -> _WriteReport:
+    """Add new and changed files, delete changed and removed ones, commit."""
+    started = time.perf_counter()
+    report = _WriteReport(known)
+    summary = report.summary
+    files = list(iter_corpus_files(corpus_dir))
+    present = {source for source, _ in files}
+    with whoosh_index.writer(limitmb=WRITER_MEMORY_MB) as writer:
+        for removed in sorted(set(known) - present):
+            writer.delete_by_term("source", removed)
+            del report.files_meta[removed]
+            summary.removed += 1
+        for done, (source, path) in enumerate(files, 1):
+            try:
+                digest, passages = _read_file(path, source)
+            except (UndecodableFileError, OSError) as error:
+                reason = error.reason if isinstance(error, UndecodableFileError) \
+                    else (error.strerror or str(error))
+                if source in known:
+                    summary.kept.append((source, reason))
+                else:
+                    summary.skipped.append((source, reason))
+            else:
+                if known.get(source) == digest:
+                    summary.unchanged += 1
+                else:
+                    if source in known:
+                        writer.delete_by_term("source", source)
+                    for passage in passages:
+                        writer.add_document(**_passage_fields(passage))
+                    if passages:
+                        report.files_meta[source] = digest
+                        summary.files += 1
+                        summary.passages += len(passages)
+                        summary.bytes += path.stat().st_size
+                    else:
+                        report.files_meta.pop(source, None)
+                        summary.skipped.append((source, "empty file"))
+            if progress:
+                progress(source, done, len(files))
+    summary.seconds = time.perf_counter() - started
+    return report
+
+
+def _publish(index_dir, temporary: Path, corpus_dir, files: dict) -> None:
+    storage.write_meta(temporary, {
+        "analyzer_version": ANALYZER_VERSION,
+        "format": INDEX_FORMAT,
+        "corpus": str(Path(corpus_dir).resolve()) if corpus_dir else None,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": files,
+    })
+    storage.publish(Path(index_dir), temporary)
+
+
+def _existing_folder(corpus_dir) -> Path:
+    if corpus_dir is None:
+        raise SearchError("no corpus folder given and the index does not record one")
+    path = Path(corpus_dir)
+    if not path.is_dir():
+        raise SearchError(f"corpus folder not found: {path}")
+    return path

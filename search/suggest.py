@@ -1,0 +1,94 @@
+"""Words from the index's own vocabulary: autocomplete and did-you-mean.
+
+Both work on the exact terms of the ``text`` field (``=`` + normalised word), so what is
+typed is folded like the text (no hamza, no marks, any alef), and both answer in the
+corpus's own spelling, found by ``Index.surface``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+
+from .analysis import EXACT_PREFIX
+from .arabic import normalize
+from .snippets import surface_form
+
+#: Completions looked at before ranking by document frequency.
+MAX_CANDIDATES = 5000
+MAX_EDIT_DISTANCE = 2
+_LAST_WORD = re.compile(r"(\w[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*)$")
+
+
+def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
+    """The commonest corpus words starting with the last word of ``typed``."""
+    match = _LAST_WORD.search(typed.strip()) if typed else None
+    if not match:
+        return []
+    prefix = normalize(match.group(1))
+    if not prefix:
+        return []
+    reader = searcher.reader()
+    candidates = []
+    for number, term in enumerate(reader.expand_prefix("text", EXACT_PREFIX + prefix)):
+        if number >= MAX_CANDIDATES:
+            break
+        term = term.decode("utf-8") if isinstance(term, bytes) else term
+        candidates.append((reader.doc_frequency("text", term), term))
+    best = heapq.nlargest(limit * 2, candidates)
+    words: list[str] = []
+    for _frequency, term in best:
+        word = _surface(reader, term)
+        if word not in words:
+            words.append(word)
+        if len(words) == limit:
+            break
+    return words
+
+
+def did_you_mean(index, query: str, words: list[str], reader) -> str | None:
+    """The query with each unknown word replaced by the commonest word within two
+    edits of it, if that finds anything; else None."""
+    suggestion = query
+    changed = False
+    for word in words:
+        exact = EXACT_PREFIX + normalize(word)
+        if (("text", exact) in reader) or not normalize(word):
+            continue
+        candidates = reader.terms_within("text", exact, MAX_EDIT_DISTANCE, prefix=1)
+        candidates = [c for c in candidates if c.startswith(EXACT_PREFIX) and c != exact]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda c: (-_distance(c, exact),
+                                              reader.doc_frequency("text", c)))
+        replacement = _surface(reader, best)
+        suggestion = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, suggestion,
+                            count=1)
+        changed = True
+    if not changed or suggestion == query:
+        return None
+    try:
+        return suggestion if index.count(suggestion) > 0 else None
+    except Exception:
+        return None
+
+
+def _surface(reader, term: str) -> str:
+    try:
+        text = reader.stored_fields(reader.postings("text", term).id())["text"]
+    except Exception:
+        return term[len(EXACT_PREFIX):]
+    return surface_form(text, term, reader.schema["text"].analyzer) or \
+        term[len(EXACT_PREFIX):]
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
