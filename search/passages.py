@@ -1,0 +1,251 @@
+"""Corpus files -> decoded text -> passages: the first step of indexing.
+
+A passage is what the index stores and a search returns, so it must be small enough to read
+as one hit and must point back into its file (``decoded[start:end] == text``).
+
+Decoding rules (``decode_bytes``), in order:
+
+1. A byte-order mark names the encoding (UTF-32, UTF-8, UTF-16 LE/BE); the mark is dropped.
+2. Without a mark, UTF-16 shows in its high bytes: Latin and Arabic are U+00xx and U+06xx, so
+   nearly every other byte is 0x00 or 0x06, bytes that single-byte text almost never holds.
+3. Valid UTF-8 (plain ASCII included) is UTF-8.
+4. Anything else is Windows-1256 or ISO-8859-6, whichever reads more like Arabic.
+5. A NUL, or more than BINARY_CONTROL_SHARE of C0 controls other than \\t \\n \\r \\f, means binary:
+   UndecodableFileError. (cp1256 decodes any bytes; this check keeps images out of the index.)
+6. CRLF and lone CR become "\\n"; spans index the text AFTER this step. Nothing else changes:
+   no Unicode normalisation (the analyzer does that), so snippets show the original.
+
+Splitting rules (``split_passages``):
+
+1. Every non-blank line is a paragraph (the news files put one paragraph per line).
+2. A passage is trimmed of surrounding whitespace, and still ``decoded[start:end] == text``.
+3. A short first line (at most 15 words and 120 characters, not ending like a sentence or a
+   clause; ? ! ؟ are fine) is the file's title. It stays passage 1, so its words are searchable.
+4. A paragraph longer than MAX_WORDS words is cut after sentence ends (a word ending in
+   . ! ? ؟ ؛ ۔ or …, optionally followed by closing quotes or brackets). Sentences are packed
+   greedily; a tail under MIN_WORDS takes sentences from the passage before it. A sentence
+   longer than MAX_WORDS is cut between words into equal parts. "3.5" is one word, never an end.
+5. Passages are numbered from 1 in file order.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.errors import SearchError
+
+MAX_WORDS = 200
+MIN_WORDS = 20  # a shorter tail passage borrows sentences: tiny hits read badly
+TITLE_MAX_WORDS = 15
+TITLE_MAX_CHARS = 120
+BINARY_CONTROL_SHARE = 0.05  # random bytes hold ~11% C0 controls; text holds almost none
+
+SENTENCE_MARKS = ".!?\u061f\u061b\u06d4\u2026"  # . ! ? ؟ ؛ ۔ …
+CLOSERS = "\"'\u201d\u2019\u00bb\u203a)]}"  # " ' ” ’ » › ) ] }
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_MARKS)}][{re.escape(CLOSERS)}]*$")
+# A first line ending in a full stop is the first sentence, one ending in ، , : or ; goes on.
+_NOT_A_TITLE_END = re.compile(f"[.\u061b\u06d4\u2026\u060c,:;][{re.escape(CLOSERS)}]*$")
+_WORD = re.compile(r"\S+")  # \S agrees with str.split(), so "words" means the same everywhere
+
+# UTF-32 first: the UTF-32-LE mark starts with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+LEGACY_ENCODINGS = ("cp1256", "iso8859-6")  # on a tie the first wins: cp1256 is far more common
+ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
+ARABIC_ARTICLE = "\u0627\u0644"  # ال
+# Arabic text never has C1 controls or accented Latin letters; a wrong code page is full of them.
+_UNLIKELY = re.compile("[\u0080-\u009f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r\f")
+
+
+class UndecodableFileError(SearchError):
+    """A corpus file is binary or not text we can decode; ``str()`` names the file and the reason."""
+
+    def __init__(self, reason: str, source: str | None = None):
+        super().__init__(reason, source)  # both in args, so the error pickles across processes
+        self.reason, self.source = reason, source
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}cannot read as text ({self.reason}); save it as UTF-8 or move it out of the corpus"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One searchable piece of a corpus file; ``start``/``end`` index the decoded file text."""
+
+    source: str  # path relative to the corpus root, POSIX separators
+    number: int  # 1-based, in file order
+    text: str
+    start: int
+    end: int
+    title: str | None  # the file's title, the same on every passage of the file
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode a corpus file's bytes by the rules above; return (text, Python codec name).
+
+    ``data.decode(name)`` gives the text before line endings are normalised.
+    Raises UndecodableFileError("binary file") for binary data.
+
+    >>> decode_bytes("السلام عليكم\\r\\n".encode("cp1256"))
+    ('السلام عليكم\\n', 'cp1256')
+    """
+    text, encoding = _decode(data)
+    if "\x00" in text or len(text) - len(text.translate(_CONTROLS)) > BINARY_CONTROL_SHARE * len(text):
+        raise UndecodableFileError("binary file")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    # A BOM first (UTF-16-LE text starting with U+0000 looks like UTF-32, hence a list), then
+    # UTF-16 guessed from the high bytes, then UTF-8; the first that decodes strictly wins.
+    guesses = [encoding for bom, encoding in _BOMS if data.startswith(bom)]
+    for encoding in filter(None, [*guesses, _guess_utf16(data), "utf-8"]):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
+    candidates = []  # never empty: cp1256 maps all 256 bytes
+    for encoding in LEGACY_ENCODINGS:
+        try:
+            candidates.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            pass  # ISO-8859-6 leaves many bytes undefined
+    return max(candidates, key=lambda candidate: _arabic_score(candidate[0]))
+
+
+def _guess_utf16(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' if most high bytes are 0x00/0x06 and few low bytes are."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    pairs = len(data) // 2
+    even, odd = data[0::2], data[1::2]
+    even_share = (even.count(0) + even.count(6)) / pairs
+    odd_share = (odd.count(0) + odd.count(6)) / pairs
+    if odd_share >= 0.6 and even_share <= 0.1:
+        return "utf-16-le"
+    if even_share >= 0.6 and odd_share <= 0.1:
+        return "utf-16-be"
+    return None
+
+
+def _arabic_score(text: str) -> int:
+    """How much ``text`` reads like Arabic.
+
+    Letters count; the article ال counts extra, because the two code pages put ل on different
+    bytes, so the wrong one loses it even when it still yields Arabic letters.
+    """
+    letters = len(ARABIC_LETTERS.findall(text))
+    return letters + 3 * text.count(ARABIC_ARTICLE) - 3 * len(_UNLIKELY.findall(text))
+
+
+def split_passages(text: str, source: str) -> list[Passage]:
+    """Split decoded text into numbered passages by the splitting rules above.
+
+    >>> [(p.number, p.text, p.title) for p in split_passages("أخبار اليوم\\n\\nوصل الوفد. بدأ الاجتماع.", "a.txt")]
+    [(1, 'أخبار اليوم', 'أخبار اليوم'), (2, 'وصل الوفد. بدأ الاجتماع.', 'أخبار اليوم')]
+    """
+    paragraphs, line_start = [], 0
+    for line in text.split("\n"):
+        words = [m.span() for m in _WORD.finditer(text, line_start, line_start + len(line))]
+        if words:
+            paragraphs.append(words)
+        line_start += len(line) + 1
+    title = _title(text, paragraphs[0]) if paragraphs else None
+    chunks = [chunk for words in paragraphs for chunk in _chunks(text, words)]
+    return [
+        Passage(source, number, text[chunk[0][0] : chunk[-1][1]], chunk[0][0], chunk[-1][1], title)
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _title(text: str, words: list[tuple[int, int]]) -> str | None:
+    line = text[words[0][0] : words[-1][1]]
+    if len(words) > TITLE_MAX_WORDS or len(line) > TITLE_MAX_CHARS or _NOT_A_TITLE_END.search(line):
+        return None
+    return line
+
+
+def _chunks(text: str, words: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Group one paragraph's word spans into passages of at most MAX_WORDS words."""
+    if len(words) <= MAX_WORDS:
+        return [words]
+    groups: list[list[list[tuple[int, int]]]] = [[]]  # passages as lists of sentences
+    for sentence in _sentences(text, words):
+        if groups[-1] and sum(map(len, groups[-1])) + len(sentence) > MAX_WORDS:
+            groups.append([])
+        groups[-1].append(sentence)
+    while len(groups) > 1 and len(groups[-2]) > 1:  # balance a tiny tail
+        tail = sum(map(len, groups[-1]))
+        if tail >= MIN_WORDS or tail + len(groups[-2][-1]) > MAX_WORDS:
+            break
+        groups[-1].insert(0, groups[-2].pop())
+    return [[span for sentence in group for span in sentence] for group in groups]
+
+
+def _sentences(text: str, words: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Word spans grouped into sentences, each of at most MAX_WORDS words."""
+    sentences, current = [], []
+    for i, (start, end) in enumerate(words):
+        current.append((start, end))
+        if _SENTENCE_END.search(text, start, end) or i == len(words) - 1:
+            size = math.ceil(len(current) / math.ceil(len(current) / MAX_WORDS))  # equal parts
+            sentences.extend(current[j : j + size] for j in range(0, len(current), size))
+            current = []
+    return sentences
+
+
+def read_passages(path: str | os.PathLike, root: str | os.PathLike) -> list[Passage]:
+    """Decode the file at ``path`` inside corpus folder ``root`` and split it into passages.
+
+    An empty or blank file gives []. A binary file raises UndecodableFileError naming it;
+    an unreadable one raises the OSError. ``path`` outside ``root`` is a ValueError.
+
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = pathlib.Path(tmp, "a.txt").write_text("خبر عاجل\\n", encoding="utf-8")
+    ...     read_passages(pathlib.Path(tmp, "a.txt"), tmp)
+    [Passage(source='a.txt', number=1, text='خبر عاجل', start=0, end=8, title='خبر عاجل')]
+    """
+    source = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    try:
+        text, _ = decode_bytes(Path(path).read_bytes())
+    except UndecodableFileError as err:
+        raise UndecodableFileError(err.reason, source) from None
+    return split_passages(text, source)
+
+
+def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
+    """Yield (source name, absolute path) for every corpus file under ``root``, sorted by name.
+
+    Hidden files and folders (name starts with ".") are skipped, and so is a symlink whose
+    target lies outside ``root``: the corpus is never read from elsewhere. Linked folders are
+    not entered (no loops, no duplicates). A missing ``root`` raises FileNotFoundError.
+
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for name in ("news/أ.txt", "b.txt", ".git/x", ".hidden.txt"):
+    ...         pathlib.Path(tmp, name).parent.mkdir(exist_ok=True)
+    ...         _ = pathlib.Path(tmp, name).write_text("نص", encoding="utf-8")
+    ...     [source for source, _ in iter_corpus_files(tmp)]
+    ['b.txt', 'news/أ.txt']
+    """
+    top = Path(os.path.abspath(root))
+    if not top.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {top}")
+    real_top = top.resolve()
+    found = []
+    for folder, dirnames, filenames in os.walk(top):  # followlinks=False
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        for name in filenames:
+            path = Path(folder, name)
+            if not name.startswith(".") and path.is_file() and path.resolve().is_relative_to(real_top):
+                found.append((path.relative_to(top).as_posix(), path))
+    yield from sorted(found)
