@@ -283,10 +283,12 @@ class Index:
         whoosh_query = QueryBuilder(searcher.reader()).build(parse(query))
         return len(searcher.search(whoosh_query, limit=1))
 
-    def ranked_ids(self, query: str, limit: int = 10) -> list[tuple[str, float]]:
-        """Passage ids and scores only: the fast path for evaluation."""
+    def ranked_ids(self, query: str, limit: int = 10,
+                   match: str = "any") -> list[tuple[str, float]]:
+        """Passage ids and scores only: the fast path for evaluation. By default any
+        word may match (questions in natural language); ``match="all"`` as in search."""
         searcher = self._searcher()
-        whoosh_query = QueryBuilder(searcher.reader()).build(parse(query))
+        whoosh_query = QueryBuilder(searcher.reader()).build(parse(query), match=match)
         results = searcher.search(whoosh_query, limit=limit)
         return [(hit["id"], float(hit.score)) for hit in results]
 

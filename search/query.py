@@ -26,7 +26,7 @@ from whoosh import query as wq
 
 from .analysis import EXACT_PREFIX
 from .errors import QueryError
-from .variants import word_variants
+from .variants import spellings_of
 
 MAX_QUERY_CHARS = 1000
 MAX_WORDS = 64
@@ -134,7 +134,9 @@ class QueryBuilder:
         self.highlight_terms: set[str] = set()
         self.words: list[str] = []
 
-    def build(self, groups: list[list[Clause]]) -> wq.Query:
+    def build(self, groups: list[list[Clause]], match: str = "all") -> wq.Query:
+        """AND of the groups (``match="all"``), or OR (``"any"``: ranked by how many
+        and how rare the words found are, for questions in natural language)."""
         positive, negative = [], []
         for group in groups:
             parts = [self._clause(c) for c in group]
@@ -151,7 +153,8 @@ class QueryBuilder:
                 f"nothing to search for: «{words}» has only very common words; "
                 "add a more specific word"
             )
-        result = positive[0] if len(positive) == 1 else wq.And(positive)
+        combine = wq.Or if match == "any" else wq.And
+        result = positive[0] if len(positive) == 1 else combine(positive)
         if negative:
             result = wq.AndNot(result, wq.Or(negative))
         return result
@@ -198,11 +201,8 @@ class QueryBuilder:
         """Index terms for the word with a proclitic added or removed, that exist."""
         exact = {t[len(EXACT_PREFIX):] for t in terms if t.startswith(EXACT_PREFIX)}
         spellings = set(exact)
-        reverse = {}
-        for variant, preferred in word_variants().items():
-            reverse.setdefault(preferred, set()).add(variant)
         for form in exact:
-            spellings |= reverse.get(form, set())
+            spellings |= spellings_of().get(form, frozenset())
         found = []
         for form in spellings:
             for clitic in PROCLITICS:
@@ -235,9 +235,8 @@ class QueryBuilder:
 
     def _prefix(self, clause: Clause) -> wq.Query | None:
         """Exact words starting with the normalised prefix, bounded in number."""
-        terms = [t for _, t in self.field.tokenize(clause.text, mode="index",
-                                                   removestops=False)
-                 if t.startswith(EXACT_PREFIX)]
+        terms = [t.text for t in self.field.tokenize(clause.text, removestops=False)
+                 if t.text.startswith(EXACT_PREFIX)]
         if not terms:
             return None
         prefix = terms[0]

@@ -3,11 +3,14 @@
 The rules start from Larkey, Ballesteros and Connell's "light10" stemmer (SIGIR 2002),
 as Lucene's ArabicStemmer implements it, and extend it where measurement said so:
 
-1. Exclusions: words in ``NEVER_STEM`` are returned unchanged.
+1. Exclusions: ``NEVER_STEM`` words (الله and its clitic forms) map to a fixed stem;
+   names in ``NO_SUFFIX`` (بوتين، الكرملين) lose prefixes but no suffix.
 2. Non-Arabic words (Latin, digits) are returned unchanged.
-3. One prefix, the longest that matches, from ``PREFIXES``. A one-letter prefix (و)
-   needs a word of four letters or more; the others must leave at least two letters.
-4. Then each suffix of ``SUFFIXES`` in turn (each at most once), if it leaves at least
+3. A word whose و is a root letter (``WAW_ROOT_STEMS``: وزارة، وقت), which light10
+   cannot tell from the conjunction, keeps it (light10 turns وزارة into زار, "visited").
+4. Otherwise one prefix, the longest that matches, from ``PREFIXES``. A one-letter
+   prefix (و) needs a word of four letters or more; the others must leave two letters.
+5. Then each suffix of ``SUFFIXES`` in turn (each at most once), if it leaves at least
    two letters; the pronoun suffixes added to light10 (هم، كم، نا ...) must leave three,
    since two-letter pronouns end many short nouns (فهم، حكم).
 
@@ -41,16 +44,22 @@ SUFFIXES = (
 #: Suffixes not in light10: they must leave a longer stem.
 PRONOUN_SUFFIXES = frozenset({"هما", "كما", "هم", "هن", "كم", "كن", "نا"})
 
-#: Words whose apparent affixes belong to the word (normalised spelling).
-NEVER_STEM = frozenset({
-    "الله", "اللهم",          # ال is part of the name, not the article
-    "والله", "بالله", "لله",  # the name with a clitic; stems to الله below
-    "بوتين", "لينين", "الكرملين",  # foreign names ending in ين
+#: Words whose apparent article belongs to the word, with their clitic forms.
+NEVER_STEM = {
+    "الله": "الله", "والله": "الله", "بالله": "الله", "لله": "الله", "فالله": "الله",
+    "اللهم": "اللهم",
+}
+
+#: Words whose apparent suffix belongs to the word: kept once prefixes are stripped.
+NO_SUFFIX = frozenset({"بوتين", "لينين", "كرملين", "ستالين", "برلين", "تشرين"})
+
+#: Stems whose first letter و belongs to the root (rule 3), frequent in news text.
+WAW_ROOT_STEMS = frozenset({
+    "وزار", "وزير", "وزراء", "وزر", "وقت", "ولاي", "وكال", "وكيل", "وضع", "وجه", "وجود",
+    "وطن", "وطني", "وسط", "وسائل", "وسيل", "وحد", "وحيد", "واشنطن", "وفد", "وفق", "وثيق",
+    "ورق", "وصل", "وصول", "وقف", "واقع", "وقوع", "ولد", "والد", "وعد", "وزن", "وضوح",
+    "واضح", "ورد", "وصف", "وظيف", "وفاه", "وقود", "وكر", "ولاء", "وهم", "وادي", "وليد",
 })
-
-#: Clitic forms of excluded words, mapped to the word itself.
-_EXCLUDED_WITH_CLITIC = {"والله": "الله", "بالله": "الله", "لله": "الله"}
-
 
 def _strip_prefix(word: str) -> str:
     for prefix in PREFIXES:
@@ -80,7 +89,17 @@ def stem(word: str) -> str:
     'كتاب'
     """
     if word in NEVER_STEM:
-        return _EXCLUDED_WITH_CLITIC.get(word, word)
+        return NEVER_STEM[word]
     if not word or not all(is_arabic_letter(c) for c in word):
         return word
-    return _strip_suffixes(_strip_prefix(word))
+    if word.startswith("و"):
+        kept = _strip_suffixes(word)
+        if kept in WAW_ROOT_STEMS:
+            return kept
+        after_conjunction = _strip_suffixes(word[1:])
+        if after_conjunction in WAW_ROOT_STEMS:
+            return after_conjunction
+    bare = _strip_prefix(word)
+    if bare in NO_SUFFIX:
+        return bare
+    return _strip_suffixes(bare)

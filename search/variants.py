@@ -4,7 +4,8 @@ Normalisation folds letter forms; it cannot know that سورية and سوريا,
 البنتاجون, name the same thing. The table lists such groups; loading runs each entry
 through the same normalisation and stemming as the text, so the maps speak in terms:
 
-- ``word_variants()``: normalised word -> the group's first normalised word;
+- ``word_variants()``: normalised word, bare or with a clitic (والبنتاجون) -> the
+  group's first normalised word with the same clitic;
 - ``stem_variants()``: stem -> the group's first stem, for words with clitics or
   suffixes (والبنتاجون). Stems under ``MIN_STEM_LENGTH`` letters are left out: the stem
   of سورية is سور, which is also the stem of سورة and سور; mapping it would merge them.
@@ -54,10 +55,17 @@ def _first_wins(groups) -> dict[str, str]:
     return table
 
 
+#: Clitics a variant may carry in running text; the exact-word map covers each of them.
+CLITICS = ("", "ال", "وال", "بال", "كال", "فال", "لل", "و", "ب", "ل", "ك", "ف", "وب", "ول")
+
+
 @lru_cache(maxsize=1)
 def word_variants() -> dict[str, str]:
-    """Normalised variant -> preferred normalised spelling."""
-    return _first_wins(_groups())
+    """Normalised variant, with or without a clitic -> preferred spelling, same clitic."""
+    return _first_wins(
+        tuple(clitic + word for word in group)
+        for group in _groups() for clitic in CLITICS
+    )
 
 
 @lru_cache(maxsize=1)
@@ -67,3 +75,12 @@ def stem_variants() -> dict[str, str]:
     return _first_wins(
         tuple(s for s in group if len(s) >= MIN_STEM_LENGTH) for group in stems
     )
+
+
+@lru_cache(maxsize=1)
+def spellings_of() -> dict[str, frozenset[str]]:
+    """Preferred normalised word -> every variant that maps to it."""
+    groups: dict[str, set[str]] = {}
+    for variant, preferred in word_variants().items():
+        groups.setdefault(preferred, set()).add(variant)
+    return {preferred: frozenset(variants) for preferred, variants in groups.items()}
