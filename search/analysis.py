@@ -30,7 +30,7 @@ from whoosh.analysis import Composable, Filter, Tokenizer
 from whoosh.analysis.acore import Token
 
 from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings
-from .stemmer import stem
+from .stemmer import STEMMERS
 from .variants import stem_variants, word_variants
 
 #: Bump when any rule that changes index terms changes: old indexes need a rebuild.
@@ -162,19 +162,29 @@ class LightStemFilter(Filter):
     """Light stems (``stemmer.stem``); with ``exact`` also the word itself, marked.
 
     A word can reach this filter several times at one position (Uthmani readings), so
-    it skips a term it has just yielded at the same position.
+    it skips a term it has just yielded at the same position. ``stemmer`` names another
+    stemmer of ``stemmer.STEMMERS``, for comparisons.
     """
 
     is_morph = True
 
-    def __init__(self, exact=False):
+    def __init__(self, exact=False, stemmer="light"):
+        if stemmer not in STEMMERS:
+            raise ValueError(f"unknown stemmer {stemmer!r}: one of {sorted(STEMMERS)}")
         self.exact = exact
+        self.stemmer = stemmer
 
     def __eq__(self, other):
-        return type(self) is type(other) and self.exact == other.exact
+        return (type(self) is type(other) and self.exact == other.exact
+                and self.stemmer == other.stemmer)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("stemmer", "light")
 
     def __call__(self, tokens):
-        variants = stem_variants()
+        stem = STEMMERS[self.stemmer]
+        variants = stem_variants() if self.stemmer == "light" else {}
         seen_pos, seen = None, set()
         for token in tokens:
             word = token.text
@@ -194,13 +204,14 @@ class LightStemFilter(Filter):
                     yield token
 
 
-def ArabicAnalyzer(stoplist=None, stem=True, exact=False) -> Composable:
+def ArabicAnalyzer(stoplist=None, stem=True, exact=False, stemmer="light") -> Composable:
     """The analyzer for Arabic text fields: normalise, drop stop words, light-stem.
 
     :param stoplist: words to drop instead of the shipped list (any spelling).
     :param stem: False for normalised whole words only.
     :param exact: also index each normalised word, prefixed with ``EXACT_PREFIX``, at
         the same position (use with ``TEXT(multitoken_query="or")``).
+    :param stemmer: "light" (ours), or "snowball", "tashaphyne", "none" to compare.
 
     >>> [t.text for t in ArabicAnalyzer()("والمدرساتُ في سوريا")]
     ['مدرس', 'سوريا']
@@ -208,5 +219,5 @@ def ArabicAnalyzer(stoplist=None, stem=True, exact=False) -> Composable:
     chain = ArabicTokenizer() | SpellingFilter() | ArabicStopFilter(stoplist)
     chain = chain | NameVariantFilter()
     if stem:
-        chain = chain | LightStemFilter(exact=exact)
+        chain = chain | LightStemFilter(exact=exact, stemmer=stemmer)
     return chain

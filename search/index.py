@@ -37,14 +37,16 @@ INDEX_FORMAT = 1
 WRITER_MEMORY_MB = 256
 
 
-def make_schema() -> Schema:
+def make_schema(stemmer: str = "light") -> Schema:
+    """The passage schema; ``stemmer`` picks another stemmer for comparisons."""
     return Schema(
         id=ID(stored=True, unique=True),
         source=ID(stored=True, sortable=True),
         passage=NUMERIC(int, stored=True),
         span=STORED(),
         title=STORED(),
-        text=TEXT(analyzer=ArabicAnalyzer(exact=True), stored=True, phrase=True,
+        text=TEXT(analyzer=ArabicAnalyzer(exact=True, stemmer=stemmer), stored=True,
+                  phrase=True,
                   multitoken_query="or"),
     )
 
@@ -190,11 +192,12 @@ class Index:
         return cls.open(index_dir), report.summary
 
     @classmethod
-    def build_from_passages(cls, passages, index_dir, corpus_dir=None) -> "Index":
+    def build_from_passages(cls, passages, index_dir, corpus_dir=None,
+                            stemmer="light") -> "Index":
         """Index passages made elsewhere (evaluation collections, benchmarks)."""
         with storage.write_lock(index_dir):
             temporary = storage.new_generation(index_dir)
-            whoosh_index = windex.create_in(str(temporary), make_schema())
+            whoosh_index = windex.create_in(str(temporary), make_schema(stemmer))
             files: dict[str, str] = {}
             with whoosh_index.writer(limitmb=WRITER_MEMORY_MB) as writer:
                 for passage in passages:

@@ -103,3 +103,48 @@ def stem(word: str) -> str:
     if bare in NO_SUFFIX:
         return bare
     return _strip_suffixes(bare)
+
+
+# -- other stemmers, for comparison (``ArabicAnalyzer(stemmer=...)``) ------------------
+
+
+def no_stem(word: str) -> str:
+    """No stemming: normalised whole words."""
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def snowball_stem(word: str) -> str:
+    """Snowball's Arabic stemmer (PyStemmer, optional dependency)."""
+    return _snowball().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _snowball():
+    import Stemmer  # PyStemmer: pip install 'arabic-search[compare]'
+
+    return Stemmer.Stemmer("arabic")
+
+
+@lru_cache(maxsize=200_000)
+def tashaphyne_stem(word: str) -> str:
+    """Tashaphyne's light stemmer (optional dependency)."""
+    stemmer = _tashaphyne()
+    stemmer.light_stem(word)
+    return stemmer.get_stem() or word
+
+
+@lru_cache(maxsize=1)
+def _tashaphyne():
+    from tashaphyne.stemming import ArabicLightStemmer  # pip install 'arabic-search[compare]'
+
+    return ArabicLightStemmer()
+
+
+#: Stemmers by name; the analyzer stores the name, so it pickles.
+STEMMERS = {
+    "light": stem,
+    "none": no_stem,
+    "snowball": snowball_stem,
+    "tashaphyne": tashaphyne_stem,
+}
