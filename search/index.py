@@ -160,7 +160,15 @@ class Index:
         local = self._local
         if getattr(local, "generation", None) != self._generation:
             old = getattr(local, "searcher", None)
-            local.searcher = self._whoosh.searcher(weighting=scoring.BM25F())
+            try:
+                searcher = self._whoosh.searcher(weighting=scoring.BM25F())
+            except (windex.EmptyIndexError, OSError):
+                # Our generation was removed (newer ones were published since): there is
+                # nothing old left to answer from, so move on to the published one.
+                if not self.refresh():
+                    raise
+                return self._searcher()
+            local.searcher = searcher
             local.generation = self._generation
             if old is not None:
                 old.close()
