@@ -49,7 +49,7 @@ def index_command(corpus, index_dir, rebuild, no_wait):
     Incremental by default: only new, changed and removed files are re-indexed. The new
     index replaces the old one atomically; a running server keeps answering.
     """
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     bar = _ProgressBar(stderr)
     try:
         if rebuild or not (Path(index_dir) / "current").exists():
