@@ -76,7 +76,7 @@ def index_command(corpus, index_dir, rebuild, no_wait):
         click.echo(f"kept the previous version of {source}: {reason}", err=True)
 
 
-@main.command("search")
+@main.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query")
 @index_option
 @click.option("--source", "sources", multiple=True, help="Only this source file (repeatable).")
