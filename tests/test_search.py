@@ -1,0 +1,493 @@
+"""Searching: every spelling of a word finds the same passages, snippets mark the words as
+written, and the result API (totals, facets, paging, suggestions, query syntax) keeps its
+promises. Variant spellings are derived from words that occur in the corpora, never typed
+out, so each test says which rule it exercises."""
+
+import html
+import json
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search import Index, QueryError, UnknownSourceError
+from search.analysis import ArabicAnalyzer
+from search.arabic import TATWEEL, is_arabic_letter, normalize
+from search.passages import iter_corpus_files, read_passages
+from search.snippets import ELLIPSIS, snippet
+
+MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+HARAKAT = "\u064e\u0650\u064f\u0652"  # fatha, kasra, damma, sukun
+INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+EASTERN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+ALEFS = "اأإآ"
+# Letters that never join the next one: a tatweel cannot follow them.
+NON_JOINING = "اأإآدذرزوؤة"
+LAM_ALEF_FINAL = unicodedata.lookup("ARABIC LIGATURE LAM WITH ALEF FINAL FORM")
+PRESENTATION = {  # a word spelled letter by letter in presentation forms
+    "الكتاب": ["ALEF ISOLATED", "LAM INITIAL", "KAF MEDIAL", "TEH MEDIAL", "ALEF FINAL",
+               "BEH ISOLATED"],
+}
+
+
+# -- spellings derived from a corpus word ------------------------------------------------
+
+def vocalise(word):
+    """Every letter gets a haraka, as in a fully vocalised text."""
+    out = []
+    for number, char in enumerate(word):
+        out.append(char)
+        if is_arabic_letter(char):
+            out.append(HARAKAT[number % len(HARAKAT)])
+    return "".join(out)
+
+
+def alef_as(form):
+    def swap(word):
+        start = 2 if word.startswith("ال") else 0
+        index = next(i for i in range(start, len(word)) if word[i] in ALEFS)
+        return word[:index] + form + word[index + 1:]
+    swap.__name__ = f"alef_as_{form}"
+    return swap
+
+
+def final(old, new):
+    def swap(word):
+        assert word.endswith(old)
+        return word[: -len(old)] + new
+    swap.__name__ = f"final_{old}_to_{new}"
+    return swap
+
+
+def stretch(word):
+    """Tatweel after the first letter (past the article) that joins the next one."""
+    start = 2 if word.startswith("ال") else 1
+    index = next(i for i in range(start, len(word) - 1) if word[i] not in NON_JOINING)
+    return word[: index + 1] + TATWEEL * 3 + word[index + 1:]
+
+
+def with_clitic(clitic):
+    def add(word):
+        if clitic == "ل" and word.startswith("ال"):
+            return "ل" + word[1:]  # ل + ال is written لل
+        return clitic + word
+    add.__name__ = f"with_{clitic}"
+    return add
+
+
+def without_article(word):
+    assert word.startswith("ال")
+    return word[2:]
+
+
+def indic_digits(word):
+    return word.translate(INDIC_DIGITS)
+
+
+def eastern_digits(word):
+    return word.translate(EASTERN_DIGITS)
+
+
+def lam_alef_ligature(word):
+    assert "لا" in word
+    return word.replace("لا", LAM_ALEF_FINAL)
+
+
+def in_presentation_forms(word):
+    return "".join(unicodedata.lookup(f"ARABIC LETTER {name} FORM")
+                   for name in PRESENTATION[word])
+
+
+# -- helpers -------------------------------------------------------------------------
+
+def is_word_char(char):
+    return unicodedata.category(char)[0] in "LMN" or char == TATWEEL
+
+
+def hits(index, query, **kwargs):
+    result = index.search(query, per_page=100, **kwargs)
+    assert result.total <= 100, "raise per_page: the test would miss hits"
+    return result.hits
+
+
+def hit_ids(index, query, **kwargs):
+    return {hit.id for hit in hits(index, query, **kwargs)}
+
+
+def marks(hit):
+    return [html.unescape(word) for word in MARK.findall(hit.snippet)]
+
+
+def assert_marks_whole_original_words(hit):
+    """Each <mark> holds a whole word cut from the passage as it is written."""
+    for match in MARK.finditer(hit.snippet):
+        word = html.unescape(match.group(1))
+        assert word and word in hit.text, (word, hit.id)
+        before = html.unescape(hit.snippet[: match.start()])[-1:]
+        after = html.unescape(MARK.sub(r"\1", hit.snippet[match.end():]))[:1]
+        assert not (before and is_word_char(before)), (before, word, hit.id)
+        assert not (after and is_word_char(after)), (word, after, hit.id)
+        assert any(
+            not (m.start() and is_word_char(hit.text[m.start() - 1]))
+            and not (m.end() < len(hit.text) and is_word_char(hit.text[m.end()]))
+            for m in re.finditer(re.escape(word), hit.text)
+        ), (word, hit.id)
+
+
+def assert_snippet_keeps_text(hit):
+    """Without its tags, every fragment of the snippet is a piece of the passage."""
+    for fragment in html.unescape(MARK.sub(r"\1", hit.snippet)).split(ELLIPSIS):
+        assert fragment.strip() in hit.text
+
+
+def passages_with_word(corpus, *words):
+    """Ids of the passages where one of ``words`` stands as a whole word (no index)."""
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words))
+    return {
+        f"{p.source}#{p.number}"
+        for _source, path in iter_corpus_files(corpus)
+        for p in read_passages(path, corpus)
+        if pattern.search(p.text)
+    }
+
+
+# -- the sample corpus: every spelling finds the same passages ----------------------
+
+SAMPLE_VARIANTS = [
+    ("وزارة", vocalise),
+    ("الدفاع", vocalise),
+    ("أعلنت", alef_as("ا")),
+    ("أعلنت", alef_as("إ")),
+    ("الإرهابية", alef_as("ا")),
+    ("الإرهابية", alef_as("أ")),
+    ("الاسلامية", alef_as("إ")),
+    ("اعلنت", alef_as("أ")),
+    ("وزارة", final("ة", "ه")),
+    ("المعارضه", final("ه", "ة")),
+    ("كيرى", final("ى", "ي")),
+    ("كيري", final("ي", "ى")),
+    ("مستشفى", final("ى", "ي")),
+    ("الدفاع", stretch),
+    ("موسكو", stretch),
+    ("المعارضة", stretch),
+    ("الدفاع", with_clitic("و")),
+    ("الدفاع", with_clitic("ب")),
+    ("الدفاع", with_clitic("ل")),
+    ("الحكومة", with_clitic("ف")),
+    ("سوريا", with_clitic("ب")),
+    ("سوريا", with_clitic("و")),
+    ("موسكو", with_clitic("ل")),
+    ("موسكو", with_clitic("ف")),
+    ("الحكومة", without_article),
+    ("المعارضة", without_article),
+    ("السلامة", lam_alef_ligature),
+    ("30", indic_digits),
+    ("70", indic_digits),
+    ("70", eastern_digits),
+    ("بوتين", with_clitic("و")),
+]
+
+
+@pytest.mark.parametrize("word, spell", SAMPLE_VARIANTS,
+                         ids=lambda v: v if isinstance(v, str) else v.__name__)
+def test_variant_spelling_finds_same_passages(sample_index, sample_corpus, word, spell):
+    variant = spell(word)
+    assert variant != word
+    expected = hit_ids(sample_index, word)
+    literal = passages_with_word(sample_corpus, word)
+    assert literal and literal <= expected
+    found = hits(sample_index, variant)
+    assert {hit.id for hit in found} == expected
+    for hit in found:
+        assert marks(hit), hit.id
+        assert_marks_whole_original_words(hit)
+        assert_snippet_keeps_text(hit)
+    assert any(word in marks(hit) for hit in found), f"{word} as written is never marked"
+
+
+NAME_SPELLINGS = [
+    ("سوريا", "سورية"),
+    ("أمريكية", "أميركية"),
+    ("الأمريكية", "الأميركية"),
+    ("البنتاغون", "البنتاجون"),
+]
+
+
+@pytest.mark.parametrize("one, other", NAME_SPELLINGS + [(b, a) for a, b in NAME_SPELLINGS])
+def test_other_spelling_of_a_name_finds_both(sample_index, sample_corpus, one, other):
+    found = hits(sample_index, other)
+    ids = {hit.id for hit in found}
+    assert ids == hit_ids(sample_index, one)
+    assert passages_with_word(sample_corpus, one, other) <= ids
+    for hit in found:
+        assert_marks_whole_original_words(hit)
+    written = {word for hit in found for word in marks(hit)}
+    assert one in written and other in written
+
+
+# -- the edge corpus -------------------------------------------------------------------
+
+EDGE_FINDS = [
+    # (query, passage it must find, the word as written there, which is marked)
+    ("العربية", "vocalised.txt#2", "الْعَرَبِيَّةُ"),
+    ("الطلاب", "vocalised.txt#3", "الطُّلَّابُ"),
+    (vocalise("العربية"), "utf16.txt#2", "العربية"),
+    ("الْعَرَبِيَّةُ", "tatweel_ligatures.txt#1", "العربيـــة"),
+    ("الرحمن", "quran_uthmani.txt#1", "ٱلرَّحْمَٰنِ"),
+    ("الكتاب", "quran_uthmani.txt#2", "ٱلْكِتَٰبُ"),
+    ("الصلاة", "quran_uthmani.txt#3", "ٱلصَّلَوٰةَ"),
+    ("يسألونك", "quran_uthmani.txt#5", "يَسْـَٔلُونَكَ"),
+    ("آدم", "quran_uthmani.txt#4", "ءَادَمُ"),
+    ("مواقيت", "quran_uthmani.txt#5", "مَوَٰقِيتُ"),
+    ("رزقناهم", "quran_uthmani.txt#3", "رَزَقْنَٰهُمْ"),
+    ("ٱلْكِتَٰبُ", "cp1256.txt#1", "الكتاب"),
+    ("ذَٰلِكَ", "quran_uthmani.txt#2", "ذَٰلِكَ"),
+    ("الكتابة", "tatweel_ligatures.txt#1", "الكتـــابة"),
+    ("المكتبة", "tatweel_ligatures.txt#2", "المكـــتبة"),
+    (stretch("الطالب"), "tatweel_ligatures.txt#6", "الطالب"),
+    ("الطالب", "tatweel_ligatures.txt#2", "الطالـــب"),
+    ("السلام", "tatweel_ligatures.txt#3", "ﺍﻟﺴﻼﻡ"),
+    ("عليكم", "tatweel_ligatures.txt#3", "ﻋﻠﻴﻜﻢ"),
+    (in_presentation_forms("الكتاب"), "cp1256.txt#1", "الكتاب"),
+    ("كتاب", "tatweel_ligatures.txt#4", "کتاب"),
+    ("مدرسة", "tatweel_ligatures.txt#4", "ومدرسہ"),
+    ("کتاب", "cp1256.txt#1", "الكتاب"),
+    ("2024", "tatweel_ligatures.txt#5", "٢٠٢٤"),
+    (indic_digits("1403"), "tatweel_ligatures.txt#5", "۱۴۰۳"),
+    ("15", "tatweel_ligatures.txt#5", "۱۵"),
+    ("معرض", "cp1256.txt#1", "معرض"),
+    ("التسجيل", "iso8859_6.txt#1", "التسجيل"),
+    ("المدينة", "utf16.txt#1", "المدينة"),
+    ("الطقس", "utf8_bom.txt#1", "الطقس"),
+    ("البنتاغون", "names.txt#2", "البنتاجون"),
+    ("سوريا", "names.txt#2", "سورية"),
+]
+
+
+@pytest.mark.parametrize("query, passage, written", EDGE_FINDS)
+def test_edge_corpus_word_found_in_any_spelling(edge_index, query, passage, written):
+    found = {hit.id: hit for hit in hits(edge_index, query)}
+    assert passage in found
+    hit = found[passage]
+    assert written in marks(hit)
+    assert_marks_whole_original_words(hit)
+    assert_snippet_keeps_text(hit)
+
+
+def test_decoded_files_keep_no_bom_or_carriage_return(edge_index):
+    for hit in hits(edge_index, "الطقس OR معرض OR التسجيل OR المدينة"):
+        assert "\ufeff" not in hit.text and "\r" not in hit.text
+
+
+def test_nested_file_searchable_by_its_path(edge_index):
+    found = hits(edge_index, "متداخلين")
+    assert [hit.source for hit in found] == ["nested/sub/deep.txt"]
+
+
+def test_hidden_and_unreadable_files_not_indexed(edge_index):
+    assert ".hidden.txt" not in edge_index.sources()
+    assert {"binary.txt", "blank.txt", "empty.txt"}.isdisjoint(edge_index.sources())
+    assert edge_index.search("مخفي").total == 0
+
+
+def test_markup_in_text_is_escaped_in_snippet(edge_index):
+    hit = hits(edge_index, "وسم برمجي")[0]
+    assert "&lt;script&gt;" in hit.snippet
+    assert "<script>" not in hit.snippet and "<img" not in hit.snippet
+
+
+# -- totals, facets, paging ------------------------------------------------------------
+
+def test_total_is_sum_of_facets_covering_all_matches(sample_index):
+    one = sample_index.search("سوريا", per_page=1)
+    everything = hits(sample_index, "سوريا")
+    assert one.total == len(everything) == sum(f.count for f in one.facets)
+    by_source = {}
+    for hit in everything:
+        by_source[hit.source] = by_source.get(hit.source, 0) + 1
+    assert {f.value: f.count for f in one.facets} == by_source
+    assert len(by_source) > 1
+
+
+def test_source_filter_total_and_facets(sample_index):
+    unfiltered = sample_index.search("سوريا")
+    counts = {f.value: f.count for f in unfiltered.facets}
+    chosen = sorted(counts)[:2]
+    result = sample_index.search("سوريا", sources=chosen, per_page=100)
+    assert result.total == sum(counts[s] for s in chosen) == len(result.hits)
+    assert {hit.source for hit in result.hits} == set(chosen)
+    assert {f.value: f.count for f in result.facets} == counts
+    assert {f.value for f in result.facets if f.selected} == set(chosen)
+
+
+def test_pages_follow_each_other(sample_index):
+    first = sample_index.search("سوريا", per_page=5)
+    second = sample_index.search("سوريا", page=2, per_page=5)
+    both = sample_index.search("سوريا", per_page=10)
+    assert second.page == 2 and len(second.hits) == 5
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert [h.id for h in first.hits + second.hits] == [h.id for h in both.hits]
+
+
+def test_page_past_the_end_is_empty(sample_index):
+    result = sample_index.search("سوريا", per_page=10)
+    past = result.pages + 1
+    beyond = sample_index.search("سوريا", page=past, per_page=10)
+    assert beyond.hits == () and beyond.page == past and beyond.total == result.total
+
+
+@pytest.mark.parametrize("page, per_page", [(0, 10), (-1, 10), (1, 0), (1, -5)])
+def test_page_and_per_page_must_be_positive(sample_index, page, per_page):
+    with pytest.raises(ValueError, match="positive"):
+        sample_index.search("سوريا", page=page, per_page=per_page)
+
+
+def test_unknown_source_raises(sample_index):
+    with pytest.raises(UnknownSourceError, match="nope.txt"):
+        sample_index.search("سوريا", sources=["nope.txt"])
+
+
+def test_did_you_mean_for_misspelt_word(sample_index):
+    result = sample_index.search("بوتن")
+    assert result.total == 0 and result.suggestion == "بوتين"
+    assert sample_index.search(result.suggestion).total > 0
+
+
+def test_no_suggestion_when_results_exist(sample_index):
+    assert sample_index.search("بوتين").suggestion is None
+
+
+# -- query syntax ----------------------------------------------------------------------
+
+def adjacent(text, first, second):
+    """True if the analysed words ``first`` and ``second`` stand side by side in text."""
+    analyzer = ArabicAnalyzer()
+    want = [next(t.text for t in analyzer(w)) for w in (first, second)]
+    by_pos = {}
+    for token in analyzer(text, positions=True):
+        by_pos.setdefault(token.pos, set()).add(token.text)
+    return any(want[0] in by_pos[p] and want[1] in by_pos.get(p + 1, ()) for p in by_pos)
+
+
+def test_phrase_needs_words_side_by_side(sample_index):
+    phrase = hits(sample_index, '"وزارة الدفاع"')
+    apart = hit_ids(sample_index, "وزارة الدفاع")
+    assert phrase and {hit.id for hit in phrase} < apart
+    assert all(adjacent(hit.text, "وزارة", "الدفاع") for hit in phrase)
+    by_id = {hit.id: hit for hit in hits(sample_index, "وزارة الدفاع")}
+    assert not any(adjacent(by_id[i].text, "وزارة", "الدفاع")
+                   for i in apart - {hit.id for hit in phrase})
+
+
+def test_excluded_word_removes_passages(sample_index):
+    with_russia = hit_ids(sample_index, "روسيا")
+    result = hit_ids(sample_index, "سوريا -روسيا")
+    assert result and result == hit_ids(sample_index, "سوريا") - with_russia
+    assert hit_ids(sample_index, "سوريا") & with_russia
+
+
+def test_or_finds_either_word(sample_index):
+    either = hit_ids(sample_index, "كيري OR البنتاغون")
+    assert either == hit_ids(sample_index, "كيري") | hit_ids(sample_index, "البنتاغون")
+
+
+def test_prefix_finds_words_starting_with_it(sample_index, sample_corpus):
+    found = hits(sample_index, "كوناش*")
+    assert passages_with_word(sample_corpus, "كوناشينكوف") <= {h.id for h in found}
+    for hit in found:
+        assert marks(hit) and all(normalize(w).startswith("كوناش") for w in marks(hit))
+        assert_marks_whole_original_words(hit)
+
+
+MALFORMED = [
+    ('"وزارة الدفاع', "quotation"),
+    ("سوريا -", "-"),
+    ("-", "-"),
+    ("*", "*"),
+    ("سوريا *", "*"),
+    ("OR سوريا", "OR"),
+    ("سوريا OR", "OR"),
+    ("-سوريا", "exclude"),
+    ("-سوريا -روسيا", "exclude"),
+    ("في من على", "common"),
+    ("سوريا " * 2000, "too long"),
+    (" ".join(["سوريا"] * 1000), "too long"),
+    (" ".join(["سوريا"] * 100), "too many"),
+    ("", "empty"),
+    ("   ", "empty"),
+]
+
+
+@pytest.mark.parametrize("query, says", MALFORMED, ids=lambda v: repr(v[:20]))
+def test_malformed_query_raises_query_error(sample_index, query, says):
+    with pytest.raises(QueryError) as caught:
+        sample_index.search(query)
+    assert says in str(caught.value)
+
+
+QUERY_PIECES = st.sampled_from([
+    "سوريا", "وزارة", "الدفاع", "سور*", "في", '"', "-", "*", "OR", "AND", " ", "ـ", "\u064e",
+    "٣٠", "ﻻ", "\u202e", "«", "»", "(", "x", "3.5", "-\"", "**", "،", "\n", "\x00", "ﷺ", "=",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(QUERY_PIECES, max_size=8).map("".join))
+def test_any_query_gives_result_or_query_error(sample_index, query):
+    try:
+        result = sample_index.search(query)
+    except QueryError as error:
+        assert str(error)
+    else:
+        assert result.total == sum(f.count for f in result.facets)
+
+
+# -- ranking and highlighting ----------------------------------------------------------
+
+def test_exact_word_ranks_above_same_stem(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentence = "حضر {} الاجتماع السنوي في القاعة الكبرى\n"
+    (corpus / "a.txt").write_text(sentence.format("المعلمون"), encoding="utf-8")
+    (corpus / "b.txt").write_text(sentence.format("المعلمين"), encoding="utf-8")
+    (corpus / "c.txt").write_text("انتهى الموسم الزراعي مبكرا هذا العام\n", encoding="utf-8")
+    index = Index.build(corpus, tmp_path / "index")
+    assert [h.source for h in index.search("المعلمين").hits] == ["b.txt", "a.txt"]
+    assert [h.source for h in index.search("المعلمون").hits] == ["a.txt", "b.txt"]
+
+
+def test_snippet_marks_word_at_end_of_huge_text():
+    analyzer = ArabicAnalyzer(exact=True)
+    text = "كلمة عادية " * 5000 + "ثم ظهر الهدف"
+    assert len(text) > 50_000
+    terms = frozenset(t.text for t in analyzer("الهدف"))
+    html_snippet = snippet(text, terms, analyzer)
+    assert "<mark>الهدف</mark>" in html_snippet
+    assert len(html_snippet) < 1000
+
+
+def test_search_marks_last_word_of_long_file(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    filler = " ".join(f"كلمة{n % 50}" for n in range(8000))
+    (corpus / "long.txt").write_text(filler + " الختام\n", encoding="utf-8")
+    index = Index.build(corpus, tmp_path / "index")
+    [hit] = index.search("الختام").hits
+    assert hit.text.endswith("الختام")
+    assert hit.passage == len(index.document("long.txt").passages) > 1
+    assert hit.snippet.endswith("<mark>الختام</mark>")
+
+
+def test_to_dict_has_documented_keys(sample_index):
+    result = sample_index.search("وزارة الدفاع", per_page=2).to_dict()
+    assert set(result) == {"ok", "query", "total", "page", "per_page", "hits", "facets",
+                           "suggestion", "took_ms"}
+    assert result["ok"] is True
+    assert [set(hit) for hit in result["hits"]] == \
+        [{"id", "source", "passage", "score", "snippet", "text"}] * 2
+    assert set(result["facets"]) == {"source"}
+    assert all(set(f) == {"value", "count"} for f in result["facets"]["source"])
+    assert json.loads(json.dumps(result, ensure_ascii=False)) == result
+
