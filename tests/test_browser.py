@@ -1,0 +1,248 @@
+"""End to end in headless Chromium against the real waitress server (``web.server.serve``).
+
+Screenshots go to each test's ``tmp_path``; their paths are printed (``pytest -s``).
+Skipped, with the reason, where Debian's ``chromium`` / ``chromium-driver`` are absent.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs /usr/bin/chromium and /usr/bin/chromedriver "
+    "(apt-get install chromium chromium-driver)",
+)
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium: pip install selenium")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+QUERY = "الدفاع الروسية"
+MANY = "سوريا"  # matches more than one page of passages in the sample corpus
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_index):
+    """``web.server.serve`` in a subprocess over the sample corpus's index (read only)."""
+    index_dir = sample_index.index_dir
+    port = free_port()
+    code = (
+        "import sys; from web.server import serve; "
+        "serve(port=int(sys.argv[1]), index_dir=sys.argv[2])"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(port), str(index_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2) as response:
+                assert response.headers["Server"] == "arabic-search"  # waitress, not Werkzeug
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"server did not start:\n{proc.stdout.read()}")
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+        "--lang=ar",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(20)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    driver.save_screenshot(str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+def wait(driver, seconds: float = 10) -> WebDriverWait:
+    return WebDriverWait(driver, seconds)
+
+
+def params(driver) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(driver.current_url).query)
+
+
+def console_errors(driver) -> list[str]:
+    """Console errors, CSP violations included (they are logged as SEVERE)."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def search_for(driver, base: str, query: str) -> None:
+    driver.get(base + "/")
+    box = driver.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys(query, Keys.ENTER)
+    wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".summary")))
+
+
+def test_search_highlights_whole_words_right_to_left(server, browser, tmp_path):
+    search_for(browser, server, QUERY)
+    assert params(browser)["q"] == [QUERY]
+    html = browser.find_element(By.TAG_NAME, "html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    assert browser.find_element(By.ID, "q").get_attribute("value") == QUERY
+    marks = browser.find_elements(By.CSS_SELECTOR, ".hit .snippet mark")
+    assert marks, "no highlighted words"
+    # A <mark> never starts or ends inside a word: the letters on either side are not letters.
+    broken = browser.execute_script(
+        """
+        const letter = /[\\p{L}\\p{M}]/u;
+        return [...document.querySelectorAll('.snippet mark')].filter(m => {
+          const before = m.previousSibling ? m.previousSibling.textContent : '';
+          const after = m.nextSibling ? m.nextSibling.textContent : '';
+          return letter.test(before.slice(-1)) || letter.test(after.slice(0, 1));
+        }).map(m => m.parentNode.textContent.slice(0, 80));
+        """
+    )
+    assert broken == []
+    # Right to left: the results column starts at the right edge, the facets beside it.
+    results = browser.find_element(By.CSS_SELECTOR, ".results").rect
+    facets = browser.find_element(By.CSS_SELECTOR, ".facets").rect
+    assert facets["x"] > results["x"]
+    shot(browser, tmp_path, "search-desktop")
+    assert console_errors(browser) == []
+
+
+def test_facet_click_filters_and_unclick_restores(server, browser, tmp_path):
+    search_for(browser, server, QUERY)
+    total = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
+    facet = browser.find_element(By.CSS_SELECTOR, ".facet:not(.selected)")
+    source = facet.find_element(By.CSS_SELECTOR, ".file").text
+    count = int(facet.find_element(By.CSS_SELECTOR, ".count").text)
+    facet.click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".facet.selected")))
+    assert params(browser)["source"] == [source]
+    assert int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text) == count
+    files = {e.get_attribute("data-source") for e in browser.find_elements(By.CSS_SELECTOR, ".hit")}
+    assert files == {source}
+    shot(browser, tmp_path, "facet-selected")
+    browser.find_element(By.CSS_SELECTOR, ".facet.selected").click()
+    wait(browser).until(EC.invisibility_of_element_located((By.CSS_SELECTOR, ".facet.selected")))
+    assert "source" not in params(browser)
+    assert int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text) == total
+
+
+def test_page_two_then_document_scrolls_to_passage(server, browser, tmp_path):
+    search_for(browser, server, MANY)
+    browser.find_element(By.CSS_SELECTOR, ".pagination a[rel=next]").click()
+    wait(browser).until(EC.url_contains("page=2"))
+    assert params(browser)["q"] == [MANY]
+    current = browser.find_element(By.CSS_SELECTOR, ".pagination [aria-current=page]")
+    assert current.text == "2"
+    shot(browser, tmp_path, "page-2")
+
+    link = browser.find_element(By.CSS_SELECTOR, ".hit-title a")
+    passage = unquote(urlsplit(link.get_attribute("href")).fragment)
+    assert passage.startswith("p-")
+    link.click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".document")))
+    target = browser.find_element(By.ID, passage)
+    is_target = "return document.querySelector(':target') === arguments[0]"
+    assert browser.execute_script(is_target, target)
+    top = browser.execute_script("return arguments[0].getBoundingClientRect().top", target)
+    height = browser.execute_script("return window.innerHeight")
+    assert 0 <= top < height / 2, f"passage {passage} not scrolled into view (top={top})"
+    assert target.find_elements(By.TAG_NAME, "mark"), "query words not highlighted in the document"
+    shot(browser, tmp_path, "document")
+    assert console_errors(browser) == []
+
+
+def test_phone_width_has_no_horizontal_overflow(server, browser, tmp_path):
+    # A real 390px phone viewport: Chromium will not make a window narrower than 500px.
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        search_for(browser, server, QUERY)
+        assert browser.execute_script("return window.innerWidth") == 390
+        for name in ("results", "document"):
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"the {name} page is {overflow}px wider than the phone"
+            shot(browser, tmp_path, f"{name}-390px")
+            if name == "results":
+                browser.find_element(By.CSS_SELECTOR, ".hit-title a").click()
+                wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".document")))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_keyboard_skip_link_and_autocomplete(server, browser, tmp_path):
+    browser.get(server + "/")
+    shot(browser, tmp_path, "home")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("class") == "skip-link"
+    assert focused.is_displayed()
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("الدف")
+    wait(browser).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#q-suggestions option"),
+        "no suggestions arrived from /api/suggest",
+    )
+    options = browser.find_elements(By.CSS_SELECTOR, "#q-suggestions option")
+    values = [option.get_attribute("value") for option in options]
+    assert all(value.startswith("الدف") for value in values), values
+    assert console_errors(browser) == []
+

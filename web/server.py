@@ -1,0 +1,65 @@
+"""Serve the site with waitress, a production WSGI server (never Flask's development server).
+
+``arabic-search serve`` calls ``serve()``; tests call ``make_server()`` with port 0 to
+get a free port and ``close()`` the server when done.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from waitress.server import create_server
+
+from . import create_app
+
+# A GET-only site: small requests, short timeouts, the same limits in every deployment.
+WAITRESS_OPTIONS = {
+    "ident": "arabic-search",
+    "max_request_header_size": 64 * 1024,
+    "max_request_body_size": 16 * 1024,
+    "channel_timeout": 60,
+    "clear_untrusted_proxy_headers": True,
+}
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    index_dir: str | Path | None = None,
+    threads: int = 8,
+    app=None,
+):
+    """A bound waitress server for the app (``port=0`` picks a free port).
+
+    ``server.effective_port`` is the port bound; ``server.run()`` serves until
+    ``server.close()``.
+    """
+    if app is None:
+        app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
+    return create_server(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    index_dir: str | Path | None = None,
+    threads: int = 8,
+) -> None:
+    """Serve the search site until interrupted (Ctrl+C).
+
+    :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
+    """
+    server = make_server(host, port, index_dir, threads)
+    # A name with IPv4 and IPv6 addresses gets several sockets, hence a list.
+    listening = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)
+    ]
+    for bound_host, bound_port in listening:
+        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+        print(f"Serving arabic-search on http://{shown}:{bound_port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
