@@ -91,9 +91,9 @@ class SpellingFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            forms = spellings(token.text)
-            for form in forms:
+            for reading, form in enumerate(spellings(token.text)):
                 token.text = form
+                token.reading = reading  # 0 for a new word: later filters reset on it
                 yield token
 
 
@@ -125,8 +125,12 @@ class ArabicStopFilter(Filter):
     def __call__(self, tokens):
         stops = self.stops
         last_pos, new_pos = None, -1
+        word_stopped = False
         for token in tokens:
-            if token.text in stops:
+            # A word is a stop word if its first reading is (ذَٰلِكَ: ذلك, then ذالك).
+            if getattr(token, "reading", 0) == 0:
+                word_stopped = token.text in stops
+            if word_stopped or token.text in stops:
                 if not token.removestops:
                     token.stopped = True
                     yield token
@@ -161,8 +165,8 @@ class NameVariantFilter(Filter):
 class LightStemFilter(Filter):
     """Light stems (``stemmer.stem``); with ``exact`` also the word itself, marked.
 
-    A word can reach this filter several times at one position (Uthmani readings), so
-    it skips a term it has just yielded at the same position. ``stemmer`` names another
+    A word can reach this filter several times (its Uthmani readings), so it skips a
+    term it has already yielded for the same word. ``stemmer`` names another
     stemmer of ``stemmer.STEMMERS``, for comparisons.
     """
 
@@ -185,13 +189,13 @@ class LightStemFilter(Filter):
     def __call__(self, tokens):
         stem = STEMMERS[self.stemmer]
         variants = stem_variants() if self.stemmer == "light" else {}
-        seen_pos, seen = None, set()
+        seen: set[str] = set()
         for token in tokens:
             word = token.text
             term = stem(word)
             term = variants.get(term, term)
-            if token.positions and token.pos != seen_pos:
-                seen_pos, seen = token.pos, set()
+            if getattr(token, "reading", 0) == 0:
+                seen = set()
             if term not in seen:
                 seen.add(term)
                 token.text = term

@@ -131,11 +131,17 @@ def analyze_command(text, no_stem):
     """Show how TEXT is analysed: each word, its offsets and its index terms."""
     analyzer = ArabicAnalyzer(stem=not no_stem, exact=not no_stem)
     rows: dict[tuple[int, int], list[str]] = {}
+    stopped: set[tuple[int, int]] = set()
     for token in analyzer(text, positions=True, chars=True, removestops=False):
-        terms = rows.setdefault((token.startchar, token.endchar), [])
-        terms.append(token.text + (" (stop word)" if token.stopped else ""))
+        span = (token.startchar, token.endchar)
+        rows.setdefault(span, [])
+        if token.stopped:
+            stopped.add(span)
+        else:
+            rows[span].append(token.text)
     for (start, end), terms in rows.items():
-        click.echo(f"{start:>5}-{end:<5} {text[start:end]}\t-> " + "  ".join(terms))
+        shown = "(stop word)" if (start, end) in stopped else "  ".join(terms)
+        click.echo(f"{start:>5}-{end:<5} {text[start:end]}\t-> {shown}")
 
 
 @main.command("serve")

@@ -189,7 +189,9 @@ def run_questions(index, questions: dict[str, str], no_answer_threshold: float |
     run: Run = {}
     for qid, question in questions.items():
         try:
-            ranked = [(pid, float(score)) for pid, score in index.ranked_ids(question, limit=depth)]
+            # Hit ids are "source#number"; the source is the passage id (QPC ids hold no "#").
+            ranked = [(hit_id.rsplit("#", 1)[0], float(score))
+                      for hit_id, score in index.ranked_ids(question, limit=depth)]
         except QueryError:
             ranked = []
         if not ranked or (no_answer_threshold is not None and ranked[0][1] < no_answer_threshold):

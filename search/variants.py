@@ -56,7 +56,9 @@ def _first_wins(groups) -> dict[str, str]:
 
 
 #: Clitics a variant may carry in running text; the exact-word map covers each of them.
-CLITICS = ("", "ال", "وال", "بال", "كال", "فال", "لل", "و", "ب", "ل", "ك", "ف", "وب", "ول")
+#: Not the article: a name that takes it has it in the table, and on other words it
+#: makes an adjective (السورية, "the Syrian"), not a spelling of the name.
+CLITICS = ("", "و", "ب", "ل", "ك", "ف", "وب", "ول", "فب", "فل")
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,17 @@ def test_uthmani_readings_share_a_position():
     assert {t[1] for t in result} == {0}
 
 
+def test_uthmani_reading_of_a_stop_word_is_a_stop_word():
+    assert tokens("ذَٰلِكَ") == []
+
+
+def test_repeated_words_kept_without_positions():
+    # Whoosh's highlighter runs the analyzer with chars only: every occurrence counts.
+    analyzer = ArabicAnalyzer(exact=True)
+    found = [t.startchar for t in analyzer("سوريا في سوريا و سوريا", chars=True)]
+    assert found == [0, 0, 9, 9, 17, 17]
+
+
 def test_exact_terms_beside_stems():
     result = tokens("والمدرساتُ", ArabicAnalyzer(exact=True))
     assert [t[0] for t in result] == ["مدرس", EXACT_PREFIX + "والمدرسات"]

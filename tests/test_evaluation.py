@@ -184,16 +184,8 @@ def test_main_scores_a_run_file(capsys):
     assert "bigIR_BM25_dev.tsv         dev           25  0.1703  0.3133" in capsys.readouterr().out
 
 
-# End to end on the tiny fixture (needs the library's Index)
+# End to end on the tiny fixture
 
-try:
-    from search import Index  # noqa: F401
-except ImportError:
-    Index = None
-needs_index = pytest.mark.skipif(Index is None, reason="search.Index is not written yet")
-
-
-@needs_index
 
 def test_evaluate_tiny_fixture_end_to_end(tmp_path):
     from search.evaluation import evaluate
@@ -206,7 +198,6 @@ def test_evaluate_tiny_fixture_end_to_end(tmp_path):
     assert load_run(tmp_path / "run.tsv") == result["run"]
 
 
-@needs_index
 def test_no_answer_threshold_turns_weak_results_into_no_answer(tmp_path):
     from search.evaluation import evaluate
 

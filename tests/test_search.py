@@ -243,7 +243,7 @@ EDGE_FINDS = [
     ("مواقيت", "quran_uthmani.txt#5", "مَوَٰقِيتُ"),
     ("رزقناهم", "quran_uthmani.txt#3", "رَزَقْنَٰهُمْ"),
     ("ٱلْكِتَٰبُ", "cp1256.txt#1", "الكتاب"),
-    ("ذَٰلِكَ", "quran_uthmani.txt#2", "ذَٰلِكَ"),
+    ("المتقين", "quran_uthmani.txt#2", "لِّلْمُتَّقِينَ"),
     ("الكتابة", "tatweel_ligatures.txt#1", "الكتـــابة"),
     ("المكتبة", "tatweel_ligatures.txt#2", "المكـــتبة"),
     (stretch("الطالب"), "tatweel_ligatures.txt#6", "الطالب"),
