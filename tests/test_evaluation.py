@@ -239,3 +239,12 @@ def test_benchmark_passages_carry_consistent_offsets():
 def test_benchmark_sentences_split_on_arabic_question_mark():
     benchmark = load_benchmark()
     assert benchmark.sentences("ما هو العلم؟ العلم نور يهدي.\nقصير") == ["ما هو العلم؟", "العلم نور يهدي."]
+
+
+def test_benchmark_corpus_file_streams_back_as_the_same_passages(tmp_path):
+    benchmark = load_benchmark()
+    size = benchmark.write_corpus(tmp_path / "corpus.tsv", POOLS, 30, seed=3)
+    passages = list(benchmark.read_corpus(tmp_path / "corpus.tsv"))
+    assert [(p.source, p.number, p.start, p.end, p.text) for p in passages] == list(
+        benchmark.generate(POOLS, 30, seed=3))
+    assert size == sum(len(p.text.encode("utf-8")) for p in passages)
