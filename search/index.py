@@ -27,7 +27,7 @@ from .analysis import ANALYZER_VERSION, ArabicAnalyzer
 from .errors import RebuildNeededError, SearchError, UnknownSourceError
 from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_files,
                        split_passages)
-from .query import QueryBuilder, parse
+from .query import QueryBuilder, parse, plain_words, question_frame_words
 from .results import FacetCount, Hit, SearchResult
 from .snippets import snippet
 from .suggest import complete_word, did_you_mean
@@ -35,6 +35,9 @@ from .suggest import complete_word, did_you_mean
 #: Bump when the schema or the stored layout changes.
 INDEX_FORMAT = 1
 WRITER_MEMORY_MB = 256
+#: BM25F parameters: length normalisation and term-frequency saturation.
+BM25_B = 0.4  # tuned on Qur'an QA train (docs/relevance.md)
+BM25_K1 = 1.2
 
 
 def make_schema(stemmer: str = "light") -> Schema:
@@ -137,6 +140,7 @@ class Index:
             self._generation = generation
             self.meta = meta
             self._sources = frozenset(meta["files"])
+            self._frame_words = None
 
     @property
     def generation(self) -> str:
@@ -161,7 +165,8 @@ class Index:
         if getattr(local, "generation", None) != self._generation:
             old = getattr(local, "searcher", None)
             try:
-                searcher = self._whoosh.searcher(weighting=scoring.BM25F())
+                searcher = self._whoosh.searcher(
+                    weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
             except (windex.EmptyIndexError, OSError):
                 # Our generation was removed (newer ones were published since): there is
                 # nothing old left to answer from, so move on to the published one.
@@ -175,10 +180,12 @@ class Index:
         return local.searcher
 
     def close(self) -> None:
+        """Close this thread's searcher (the next search opens a new one)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()
-            self._local.generation = None
+        self._local.searcher = None
+        self._local.generation = None
 
     # -- writing -------------------------------------------------------------------
 
@@ -299,7 +306,14 @@ class Index:
         """Passage ids and scores only: the fast path for evaluation. By default any
         word may match (questions in natural language); ``match="all"`` as in search."""
         searcher = self._searcher()
-        whoosh_query = QueryBuilder(searcher.reader()).build(parse(query), match=match)
+        if match == "any":
+            if self._frame_words is None:
+                self._frame_words = question_frame_words(searcher.schema["text"].analyzer)
+            ignore = self._frame_words
+            builder = QueryBuilder(searcher.reader(), ignore=ignore)
+            whoosh_query = builder.build(parse(plain_words(query)), match=match)
+        else:
+            whoosh_query = QueryBuilder(searcher.reader()).build(parse(query), match=match)
         results = searcher.search(whoosh_query, limit=limit)
         return [(hit["id"], float(hit.score)) for hit in results]
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 from whoosh import query as wq
 
@@ -124,13 +126,41 @@ def _bare_clause(token: str) -> Clause | None:
     return Clause(token, "word", negated)
 
 
-class QueryBuilder:
-    """Turns parsed clauses into a Whoosh query over one field, using its vocabulary."""
+def plain_words(text: str) -> str:
+    """A question in natural language, with the query syntax taken out of it: quotes,
+    a leading ``-`` and ``*`` are punctuation there, not operators.
 
-    def __init__(self, reader, fieldname="text"):
+    >>> plain_words('ما معنى "الصمد" -في القرآن؟')
+    'ما معنى  الصمد  في القرآن؟'
+    """
+    text = re.sub(r'["\u201c\u201d\u00ab\u00bb*]', " ", text)
+    text = re.sub(r"(?<!\S)-+", "", text)
+    return re.sub(r"\b(OR|AND)\b", " ", text)
+
+
+def question_frame_words(analyzer) -> frozenset[str]:
+    """The index terms, under ``analyzer``, of the words in ``question_words.txt``."""
+    return frozenset(t.text for word in _question_words() for t in analyzer(word))
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> tuple[str, ...]:
+    text = resources.files(__package__).joinpath("question_words.txt").read_text("utf-8")
+    words = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(word for word in words if word)
+
+
+class QueryBuilder:
+    """Turns parsed clauses into a Whoosh query over one field, using its vocabulary.
+
+    ``ignore`` holds index terms to leave out (the frame words of a question).
+    """
+
+    def __init__(self, reader, fieldname="text", ignore=frozenset()):
         self.reader = reader
         self.fieldname = fieldname
         self.field = reader.schema[fieldname]
+        self.ignore = ignore
         self.highlight_terms: set[str] = set()
         self.words: list[str] = []
 
@@ -185,7 +215,7 @@ class QueryBuilder:
 
     def _word(self, word: str, negated: bool) -> wq.Query | None:
         terms = {text for _, text in self._terms(word)}
-        if not terms:
+        if not terms or terms & self.ignore:
             return None
         if not negated:
             self.words.append(word)

@@ -10,9 +10,8 @@ as Lucene's ArabicStemmer implements it, and extend it where measurement said so
    cannot tell from the conjunction, keeps it (light10 turns وزارة into زار, "visited").
 4. Otherwise one prefix, the longest that matches, from ``PREFIXES``. A one-letter
    prefix (و) needs a word of four letters or more; the others must leave two letters.
-5. Then each suffix of ``SUFFIXES`` in turn (each at most once), if it leaves at least
-   two letters; the pronoun suffixes added to light10 (هم، كم، نا ...) must leave three,
-   since two-letter pronouns end many short nouns (فهم، حكم).
+5. Then each suffix of ``SUFFIXES`` in turn (each at most once), light10's and the
+   pronouns (هم، كم، نا ...), if it leaves at least three letters (light10: two).
 
 The single-letter proclitics ب ف ك ل are not stripped here: بريطانيا and فرنسا begin with
 them too. ``Index.search`` looks such alternatives up in the index's own vocabulary.
@@ -41,8 +40,9 @@ SUFFIXES = (
     "ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي",
 )
 
-#: Suffixes not in light10: they must leave a longer stem.
-PRONOUN_SUFFIXES = frozenset({"هما", "كما", "هم", "هن", "كم", "كن", "نا"})
+#: Letters a suffix must leave. light10 leaves two, which merges آية with أيها (اي) and
+#: القرآن with القرى (قر); three measured better on Qur'an QA train (docs/relevance.md).
+MIN_SUFFIX_STEM = 3
 
 #: Words whose apparent article belongs to the word, with their clitic forms.
 NEVER_STEM = {
@@ -73,8 +73,7 @@ def _strip_prefix(word: str) -> str:
 
 def _strip_suffixes(word: str) -> str:
     for suffix in SUFFIXES:
-        minimum = 3 if suffix in PRONOUN_SUFFIXES else 2
-        if word.endswith(suffix) and len(word) - len(suffix) >= minimum:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_SUFFIX_STEM:
             word = word[: -len(suffix)]
     return word
 

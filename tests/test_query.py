@@ -64,3 +64,10 @@ def test_punctuation_alone_is_ignored():
 def test_malformed_query_message(query, message):
     with pytest.raises(QueryError, match=message):
         parse(query)
+
+
+def test_plain_words_takes_syntax_out_of_a_question():
+    from search.query import plain_words
+
+    assert parse(plain_words('"لماذا" -قال OR الله*؟')) == \
+        [[Clause("لماذا")], [Clause("قال")], [Clause("الله")]]
