@@ -227,7 +227,9 @@ def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
 
     Hidden files and folders (name starts with ".") are skipped, and so is a symlink whose
     target lies outside ``root``: the corpus is never read from elsewhere. Linked folders are
-    not entered (no loops, no duplicates). A missing ``root`` raises FileNotFoundError.
+    not entered (no loops, no duplicates). A broken link inside ``root`` (its target gone,
+    or a loop) is yielded, so indexing reports it as unreadable instead of silently dropping
+    the file's passages. A missing ``root`` raises FileNotFoundError.
 
     >>> import pathlib, tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -246,6 +248,15 @@ def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
         for name in filenames:
             path = Path(folder, name)
-            if not name.startswith(".") and path.is_file() and path.resolve().is_relative_to(real_top):
+            if name.startswith(".") or not (path.is_file() or _is_broken_link(path)):
+                continue  # FIFOs and devices too: reading one could block forever
+            # os.path.realpath, not Path.resolve: it gives a loop's path instead of raising.
+            if Path(os.path.realpath(path)).is_relative_to(real_top):
                 found.append((path.relative_to(top).as_posix(), path))
     yield from sorted(found)
+
+
+def _is_broken_link(path: Path) -> bool:
+    """A symlink that leads nowhere: its target is missing, or it is part of a loop."""
+    return path.is_symlink() and not path.exists()
+
