@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from search import arabic, index, query
+from search import arabic, index, query, stemgroups
 from search.evaluation import (SPLITS, load_collection, load_qrels, load_questions,
                                qpc_passages, run_questions, score_run, task_files)
 
@@ -62,12 +62,13 @@ def configurations():
         "fold ؤ ئ ->ء": (lambda: folded_letters({"ؤ": "ء", "ئ": "ء"}), none, {}),
         "keep ة (no ة->ه)": (lambda: folded_letters({"ة": "ة"}), none, {}),
         "no question frame words": (none, lambda: patched(query, _question_words=lambda: ()), {}),
-        "exact boost 1.0": (none, lambda: patched(query, EXACT_BOOST=1.0), {}),
-        "exact boost 3.0": (none, lambda: patched(query, EXACT_BOOST=3.0), {}),
-        "no clitic expansion": (none, lambda: patched(query, PROCLITICS=()), {}),
-        "clitic boost 1.0": (none, lambda: patched(query, CLITIC_BOOST=1.0), {}),
-        "BM25 b=0.4": (none, lambda: patched(index, BM25_B=0.4), {}),
-        "BM25 b=0.9": (none, lambda: patched(index, BM25_B=0.9), {}),
+        "exact weight 0": (none, lambda: patched(stemgroups, EXACT_WEIGHT=0.0), {}),
+        "exact weight 1.0": (none, lambda: patched(stemgroups, EXACT_WEIGHT=1.0), {}),
+        "no clitic expansion": (none, lambda: patched(stemgroups, PROCLITICS=()), {}),
+        "clitic weight 1.0": (none, lambda: patched(stemgroups, CLITIC_WEIGHT=1.0), {}),
+        "clitic weight 0.3": (none, lambda: patched(stemgroups, CLITIC_WEIGHT=0.3), {}),
+        "BM25 b=0.75": (none, lambda: patched(index, BM25_B=0.75), {}),
+        "BM25 b=0.2": (none, lambda: patched(index, BM25_B=0.2), {}),
         "BM25 k1=0.8": (none, lambda: patched(index, BM25_K1=0.8), {}),
         "BM25 k1=1.6": (none, lambda: patched(index, BM25_K1=1.6), {}),
     }

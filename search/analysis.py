@@ -12,9 +12,9 @@ The chain, and why it is in this order:
 3. ``ArabicStopFilter`` drops stop words; it runs after normalisation because its list
    is normalised, so every spelling of a stop word is caught.
 4. ``NameVariantFilter`` maps spelling variants of names (سورية -> سوريا) to one form.
-5. ``LightStemFilter`` stems (``stemmer.stem``); with ``exact=True`` it also keeps the
-   normalised word, marked with ``EXACT_PREFIX``, at the same position, so a query can
-   rank exact words above words that only share a stem, in one field.
+5. ``LightStemFilter`` stems (``stemmer.stem``). The passage index leaves it out
+   (``stem=False``): it keeps one normalised word per position and finds the words
+   sharing a stem at query time (``stemgroups``), which costs half the postings.
 
 Every class is module-level with picklable state: Whoosh pickles the schema, analyzer
 included, into the index. ``ANALYZER_VERSION`` changes whenever the terms change.
@@ -34,10 +34,7 @@ from .stemmer import STEMMERS
 from .variants import stem_variants, word_variants
 
 #: Bump when any rule that changes index terms changes: old indexes need a rebuild.
-ANALYZER_VERSION = 1
-
-#: Marks an exact (unstemmed) term in a field analysed with ``exact=True``.
-EXACT_PREFIX = "="
+ANALYZER_VERSION = 2
 
 _WORD_INSIDE = "".join(sorted(DIACRITICS | INVISIBLE_CONTROLS | {TATWEEL}))
 #: A word: a letter or digit, then letters, digits, marks, tatweel or invisible controls.
@@ -163,36 +160,28 @@ class NameVariantFilter(Filter):
 
 
 class LightStemFilter(Filter):
-    """Light stems (``stemmer.stem``); with ``exact`` also the word itself, marked.
+    """Light stems (``stemmer.stem``), or another stemmer of ``stemmer.STEMMERS``.
 
     A word can reach this filter several times (its Uthmani readings), so it skips a
-    term it has already yielded for the same word. ``stemmer`` names another
-    stemmer of ``stemmer.STEMMERS``, for comparisons.
+    stem it has already yielded for the same word.
     """
 
     is_morph = True
 
-    def __init__(self, exact=False, stemmer="light"):
+    def __init__(self, stemmer="light"):
         if stemmer not in STEMMERS:
             raise ValueError(f"unknown stemmer {stemmer!r}: one of {sorted(STEMMERS)}")
-        self.exact = exact
         self.stemmer = stemmer
 
     def __eq__(self, other):
-        return (type(self) is type(other) and self.exact == other.exact
-                and self.stemmer == other.stemmer)
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.__dict__.setdefault("stemmer", "light")
+        return type(self) is type(other) and self.stemmer == other.stemmer
 
     def __call__(self, tokens):
         stem = STEMMERS[self.stemmer]
         variants = stem_variants() if self.stemmer == "light" else {}
         seen: set[str] = set()
         for token in tokens:
-            word = token.text
-            term = stem(word)
+            term = stem(token.text)
             term = variants.get(term, term)
             if getattr(token, "reading", 0) == 0:
                 seen = set()
@@ -200,22 +189,17 @@ class LightStemFilter(Filter):
                 seen.add(term)
                 token.text = term
                 yield token
-            if self.exact:
-                exact_term = EXACT_PREFIX + word
-                if exact_term not in seen:
-                    seen.add(exact_term)
-                    token.text = exact_term
-                    yield token
 
 
-def ArabicAnalyzer(stoplist=None, stem=True, exact=False, stemmer="light") -> Composable:
+def ArabicAnalyzer(stoplist=None, stem=True, stemmer="light") -> Composable:
     """The analyzer for Arabic text fields: normalise, drop stop words, light-stem.
 
     :param stoplist: words to drop instead of the shipped list (any spelling).
-    :param stem: False for normalised whole words only.
-    :param exact: also index each normalised word, prefixed with ``EXACT_PREFIX``, at
-        the same position (use with ``TEXT(multitoken_query="or")``).
+    :param stem: False for normalised whole words (what the passage index stores).
     :param stemmer: "light" (ours), or "snowball", "tashaphyne", "none" to compare.
+
+    Use it with ``TEXT(analyzer=ArabicAnalyzer(), multitoken_query="or")``: an Uthmani
+    word yields its readings at one position.
 
     >>> [t.text for t in ArabicAnalyzer()("والمدرساتُ في سوريا")]
     ['مدرس', 'سوريا']
@@ -223,5 +207,5 @@ def ArabicAnalyzer(stoplist=None, stem=True, exact=False, stemmer="light") -> Co
     chain = ArabicTokenizer() | SpellingFilter() | ArabicStopFilter(stoplist)
     chain = chain | NameVariantFilter()
     if stem:
-        chain = chain | LightStemFilter(exact=exact, stemmer=stemmer)
+        chain = chain | LightStemFilter(stemmer)
     return chain

@@ -16,6 +16,7 @@ import click
 from .analysis import ArabicAnalyzer
 from .errors import SearchError
 from .index import Index
+from .stemgroups import stem_of
 
 DEFAULT_CORPUS = "index_data"
 DEFAULT_INDEX = "instance/index"
@@ -126,21 +127,24 @@ def _terminal_snippet(html: str) -> str:
 
 @main.command("analyze")
 @click.argument("text")
-@click.option("--no-stem", is_flag=True, help="Show normalised words without stemming.")
-def analyze_command(text, no_stem):
-    """Show how TEXT is analysed: each word, its offsets and its index terms."""
-    analyzer = ArabicAnalyzer(stem=not no_stem, exact=not no_stem)
+def analyze_command(text):
+    """Show how TEXT is analysed: each word, its offsets, the normalised form the index
+    stores, and the light stem queries group words by."""
     rows: dict[tuple[int, int], list[str]] = {}
     stopped: set[tuple[int, int]] = set()
-    for token in analyzer(text, positions=True, chars=True, removestops=False):
+    for token in ArabicAnalyzer(stem=False)(text, positions=True, chars=True,
+                                            removestops=False):
         span = (token.startchar, token.endchar)
         rows.setdefault(span, [])
         if token.stopped:
             stopped.add(span)
-        else:
+        elif token.text not in rows[span]:
             rows[span].append(token.text)
-    for (start, end), terms in rows.items():
-        shown = "(stop word)" if (start, end) in stopped else "  ".join(terms)
+    for (start, end), words in rows.items():
+        if (start, end) in stopped:
+            shown = "(stop word)"
+        else:
+            shown = "  ".join(f"{word} stem={stem_of(word)}" for word in words)
         click.echo(f"{start:>5}-{end:<5} {text[start:end]}\t-> {shown}")
 
 

@@ -11,10 +11,9 @@ Syntax (everything else is a plain word; punctuation between words is ignored):
 Malformed input (an unclosed quote, a dangling ``OR`` or ``-``, a lone ``*``, only
 exclusions, too many words) raises ``QueryError`` with a message for people.
 
-Each word becomes an OR of its light stem, its exact normalised form (boosted, so exact
-words rank first) and, where the index has them, the same word with or without a
-one-letter proclitic (ب ل ك ف, which the stemmer leaves alone because they also begin
-words such as بريطانيا): "بسوريا" finds "سوريا" and the reverse.
+Each word becomes the index's forms that share its stem (``stemgroups``), the exact
+form boosted so exact words rank first, and forms with or without a one-letter
+proclitic (ب ل ك ف: "بسوريا" finds "سوريا" and the reverse) at a lower weight.
 """
 
 from __future__ import annotations
@@ -26,20 +25,13 @@ from importlib import resources
 
 from whoosh import query as wq
 
-from .analysis import EXACT_PREFIX
 from .errors import QueryError
-from .variants import spellings_of
+from .stemgroups import GroupedBM25F, StemGroups, idf
 
 MAX_QUERY_CHARS = 1000
 MAX_WORDS = 64
 #: A prefix expanding to more index terms than this is refused (type more letters).
 MAX_PREFIX_TERMS = 2000
-EXACT_BOOST = 1.5
-#: Weight of a word found only through an added or removed proclitic.
-CLITIC_BOOST = 0.6
-#: Proclitics the stemmer does not strip, tried in both directions at query time.
-PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "ب", "ل", "ك", "ف")
-MIN_STRIPPED_LENGTH = 3
 
 _TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)|(\S+))')
 
@@ -138,9 +130,9 @@ def plain_words(text: str) -> str:
     return re.sub(r"\b(OR|AND)\b", " ", text)
 
 
-def question_frame_words(analyzer) -> frozenset[str]:
-    """The index terms, under ``analyzer``, of the words in ``question_words.txt``."""
-    return frozenset(t.text for word in _question_words() for t in analyzer(word))
+def question_frame_words(analyzer, stem_of) -> frozenset[str]:
+    """The stems, under ``analyzer`` and ``stem_of``, of ``question_words.txt``."""
+    return frozenset(stem_of(t.text) for word in _question_words() for t in analyzer(word))
 
 
 @lru_cache(maxsize=1)
@@ -151,18 +143,25 @@ def _question_words() -> tuple[str, ...]:
 
 
 class QueryBuilder:
-    """Turns parsed clauses into a Whoosh query over one field, using its vocabulary.
+    """Turns parsed clauses into a Whoosh query over one field of normalised words.
 
-    ``ignore`` holds index terms to leave out (the frame words of a question).
+    Each word becomes an OR of the index forms sharing its stem (``StemGroups``),
+    scored as one term: the builder gives every form the group's IDF through the
+    searcher's ``GroupedBM25F`` weighting. ``ignore`` holds stems to leave out (the
+    frame words of a question).
     """
 
-    def __init__(self, reader, fieldname="text", ignore=frozenset()):
-        self.reader = reader
+    def __init__(self, searcher, groups: StemGroups, fieldname="text", ignore=frozenset()):
+        self.reader = searcher.reader()
+        self.weighting = searcher.weighting
+        self.groups = groups
         self.fieldname = fieldname
-        self.field = reader.schema[fieldname]
+        self.field = self.reader.schema[fieldname]
         self.ignore = ignore
         self.highlight_terms: set[str] = set()
         self.words: list[str] = []
+        if isinstance(self.weighting, GroupedBM25F):
+            self.weighting.group_idf.clear()
 
     def build(self, groups: list[list[Clause]], match: str = "all") -> wq.Query:
         """AND of the groups (``match="all"``), or OR (``"any"``: ranked by how many
@@ -189,89 +188,57 @@ class QueryBuilder:
             result = wq.AndNot(result, wq.Or(negative))
         return result
 
-    def _terms(self, text: str) -> list[tuple[int, str]]:
-        return [(t.pos, t.text) for t in
-                self.field.tokenize(text, mode="query", positions=True)]
-
-    def _has(self, term: str) -> bool:
-        return (self.fieldname, term) in self.reader
-
-    def _term(self, text: str, boost: float = 1.0) -> wq.Term:
-        return wq.Term(self.fieldname, text, boost=boost)
+    def _readings(self, text: str) -> dict[int, list[str]]:
+        """Normalised words of ``text`` by position (Uthmani readings share one)."""
+        by_pos: dict[int, list[str]] = {}
+        for token in self.field.tokenize(text, mode="query", positions=True):
+            by_pos.setdefault(token.pos, []).append(token.text)
+        return by_pos
 
     def _clause(self, clause: Clause) -> wq.Query | None:
         if clause.kind == "prefix":
             return self._prefix(clause)
-        terms = self._terms(clause.text)
-        if not terms:
+        by_pos = self._readings(clause.text)
+        if not by_pos:
             return None
-        if clause.kind == "phrase" and len({pos for pos, _ in terms}) > 1:
-            return self._phrase(terms, clause.negated)
-        queries = [self._word(text, clause.negated) for text in clause.text.split()]
-        queries = [q for q in queries if q is not None]
-        if not queries:
+        groups = [self._group(words, clause.negated) for words in by_pos.values()]
+        groups = [g for g in groups if g is not None]
+        if not groups:
             return None
-        return queries[0] if len(queries) == 1 else wq.And(queries)
+        if len(groups) == 1:
+            return groups[0]
+        if clause.kind == "phrase":
+            return wq.Sequence(groups)
+        return wq.And(groups)
 
-    def _word(self, word: str, negated: bool) -> wq.Query | None:
-        terms = {text for _, text in self._terms(word)}
-        if not terms or terms & self.ignore:
+    def _group(self, words: list[str], negated: bool) -> wq.Query | None:
+        """One word (its readings): the forms of its stem group, scored as one term."""
+        if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
             return None
+        forms: dict[str, float] = {}
+        for word in words:
+            for form, weight in self.groups.forms(word).items():
+                forms[form] = max(weight, forms.get(form, 0.0))
         if not negated:
-            self.words.append(word)
-        options = [self._term(t, EXACT_BOOST if t.startswith(EXACT_PREFIX) else 1.0)
-                   for t in sorted(terms)]
-        for extra in self._clitic_alternatives(word, terms):
-            options.append(self._term(extra, CLITIC_BOOST))
-        if not negated:
-            self.highlight_terms.update(q.text for q in options)
-        return options[0] if len(options) == 1 else wq.Or(options)
-
-    def _clitic_alternatives(self, word: str, terms: set[str]) -> list[str]:
-        """Index terms for the word with a proclitic added or removed, that exist."""
-        exact = {t[len(EXACT_PREFIX):] for t in terms if t.startswith(EXACT_PREFIX)}
-        spellings = set(exact)
-        for form in exact:
-            spellings |= spellings_of().get(form, frozenset())
-        found = []
-        for form in spellings:
-            for clitic in PROCLITICS:
-                candidate = EXACT_PREFIX + clitic + form
-                if candidate not in terms and self._has(candidate):
-                    found.append(candidate)
-        for form in exact:
-            for clitic in PROCLITICS:
-                if form.startswith(clitic) and len(form) - len(clitic) >= MIN_STRIPPED_LENGTH:
-                    rest = {t for _, t in self._terms(form[len(clitic):])}
-                    found.extend(t for t in sorted(rest) if t not in terms and self._has(t))
-                    break
-        return sorted(set(found))
-
-    def _phrase(self, terms: list[tuple[int, str]], negated: bool) -> wq.Query:
-        by_pos: dict[int, list[str]] = {}
-        for pos, text in terms:
-            by_pos.setdefault(pos, []).append(text)
-        stems = [next((t for t in by_pos[p] if not t.startswith(EXACT_PREFIX)), by_pos[p][0])
-                 for p in sorted(by_pos)]
-        exacts = [next((t for t in by_pos[p] if t.startswith(EXACT_PREFIX)), None)
-                  for p in sorted(by_pos)]
-        options = [wq.Phrase(self.fieldname, stems)]
-        if all(exacts):
-            options.append(wq.Phrase(self.fieldname, exacts, boost=EXACT_BOOST))
-        if not negated:
-            self.words.extend(t.lstrip(EXACT_PREFIX) for t in exacts if t)
-            self.highlight_terms.update(t for texts in by_pos.values() for t in texts)
-        return options[0] if len(options) == 1 else wq.Or(options)
+            self.words.append(words[0])
+            self.highlight_terms.update(forms)
+        if not forms:
+            return wq.Term(self.fieldname, words[0])  # matches nothing: AND stays honest
+        if isinstance(self.weighting, GroupedBM25F):
+            shared = idf(self.groups.doc_frequency(forms), self.reader.doc_count_all())
+            for form in forms:
+                self.weighting.group_idf[(self.fieldname, form)] = shared
+        terms = [wq.Term(self.fieldname, form, boost=weight)
+                 for form, weight in sorted(forms.items())]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _prefix(self, clause: Clause) -> wq.Query | None:
-        """Exact words starting with the normalised prefix, bounded in number."""
-        terms = [t.text for t in self.field.tokenize(clause.text, removestops=False)
-                 if t.text.startswith(EXACT_PREFIX)]
-        if not terms:
+        """Words starting with the normalised prefix, bounded in number."""
+        words = [t.text for t in self.field.tokenize(clause.text, removestops=False)]
+        if not words:
             return None
-        prefix = terms[0]
         expanded = []
-        for term in self.reader.expand_prefix(self.fieldname, prefix):
+        for term in self.reader.expand_prefix(self.fieldname, words[0]):
             expanded.append(term.decode("utf-8") if isinstance(term, bytes) else term)
             if len(expanded) > MAX_PREFIX_TERMS:
                 raise QueryError(
@@ -281,4 +248,4 @@ class QueryBuilder:
             self.highlight_terms.update(expanded)
         if not expanded:
             return wq.NullQuery
-        return wq.Or([self._term(t) for t in expanded])
+        return wq.Or([wq.Term(self.fieldname, t) for t in expanded])

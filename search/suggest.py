@@ -1,8 +1,8 @@
 """Words from the index's own vocabulary: autocomplete and did-you-mean.
 
-Both work on the exact terms of the ``text`` field (``=`` + normalised word), so what is
-typed is folded like the text (no hamza, no marks, any alef), and both answer in the
-corpus's own spelling, found by ``Index.surface``.
+Both work on the terms of the ``text`` field (normalised words), so what is typed is
+folded like the text (no hamza, no marks, any alef), and both answer in the corpus's
+own spelling, read back from a passage that has the word.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 import re
 
-from .analysis import EXACT_PREFIX
 from .arabic import normalize
 from .snippets import surface_form
 
@@ -30,7 +29,7 @@ def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
         return []
     reader = searcher.reader()
     candidates = []
-    for number, term in enumerate(reader.expand_prefix("text", EXACT_PREFIX + prefix)):
+    for number, term in enumerate(reader.expand_prefix("text", prefix)):
         if number >= MAX_CANDIDATES:
             break
         term = term.decode("utf-8") if isinstance(term, bytes) else term
@@ -52,11 +51,11 @@ def did_you_mean(index, query: str, words: list[str], reader) -> str | None:
     suggestion = query
     changed = False
     for word in words:
-        exact = EXACT_PREFIX + normalize(word)
+        exact = normalize(word)
         if (("text", exact) in reader) or not normalize(word):
             continue
-        candidates = reader.terms_within("text", exact, MAX_EDIT_DISTANCE, prefix=1)
-        candidates = [c for c in candidates if c.startswith(EXACT_PREFIX) and c != exact]
+        candidates = [c for c in reader.terms_within("text", exact, MAX_EDIT_DISTANCE)
+                      if c != exact]
         if not candidates:
             continue
         best = max(candidates, key=lambda c: (-_distance(c, exact),
@@ -77,9 +76,8 @@ def _surface(reader, term: str) -> str:
     try:
         text = reader.stored_fields(reader.postings("text", term).id())["text"]
     except Exception:
-        return term[len(EXACT_PREFIX):]
-    return surface_form(text, term, reader.schema["text"].analyzer) or \
-        term[len(EXACT_PREFIX):]
+        return term
+    return surface_form(text, term, reader.schema["text"].analyzer) or term
 
 
 def _distance(a: str, b: str) -> int:

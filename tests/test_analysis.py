@@ -7,7 +7,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.analysis import (EXACT_PREFIX, ArabicAnalyzer, ArabicTokenizer,
+from search.analysis import (ArabicAnalyzer, ArabicTokenizer,
                              default_stopwords)
 from search.arabic import DIACRITICS, TATWEEL, normalize
 
@@ -61,15 +61,9 @@ def test_uthmani_reading_of_a_stop_word_is_a_stop_word():
 
 def test_repeated_words_kept_without_positions():
     # Whoosh's highlighter runs the analyzer with chars only: every occurrence counts.
-    analyzer = ArabicAnalyzer(exact=True)
-    found = [t.startchar for t in analyzer("سوريا في سوريا و سوريا", chars=True)]
-    assert found == [0, 0, 9, 9, 17, 17]
-
-
-def test_exact_terms_beside_stems():
-    result = tokens("والمدرساتُ", ArabicAnalyzer(exact=True))
-    assert [t[0] for t in result] == ["مدرس", EXACT_PREFIX + "والمدرسات"]
-    assert result[0][1:] == result[1][1:]
+    for analyzer in (ArabicAnalyzer(), ArabicAnalyzer(stem=False)):
+        found = [t.startchar for t in analyzer("سوريا في سوريا و سوريا", chars=True)]
+        assert found == [0, 9, 17]
 
 
 def test_unstemmed_analyzer():
@@ -77,7 +71,7 @@ def test_unstemmed_analyzer():
 
 
 def test_name_variants_meet():
-    analyzer = ArabicAnalyzer(exact=True)
+    analyzer = ArabicAnalyzer(stem=False)
     for a, b in [("سوريا", "سورية"), ("الأمريكية", "الأميركية"), ("البنتاغون", "البنتاجون"),
                  ("والبنتاغون", "والبنتاجون")]:
         assert {t[0] for t in tokens(a, analyzer)} == {t[0] for t in tokens(b, analyzer)}
@@ -93,7 +87,7 @@ def test_lucene_analyzer_vectors_on_digits():
 
 
 def test_analyzer_pickles():
-    analyzer = ArabicAnalyzer(exact=True)
+    analyzer = ArabicAnalyzer()
     clone = pickle.loads(pickle.dumps(analyzer))
     assert clone == analyzer
     assert tokens("الكتابُ", clone) == tokens("الكتابُ", analyzer)
@@ -127,7 +121,7 @@ def test_diacritics_and_tatweel_never_change_terms(plain, insertions):
     for index, mark in sorted(insertions, reverse=True):
         decorated.insert(min(index, len(decorated)) or 1, mark)
     decorated = "".join(decorated)
-    analyzer = ArabicAnalyzer(exact=True)
+    analyzer = ArabicAnalyzer()
     assert [t[0] for t in tokens(decorated, analyzer)] == [t[0] for t in tokens(plain, analyzer)]
 
 
@@ -146,5 +140,5 @@ def test_offsets_slice_real_words(text):
 @given(anything)
 @settings(max_examples=300, deadline=None)
 def test_analyzer_never_crashes(text):
-    for _ in ArabicAnalyzer(exact=True)(text, positions=True, chars=True):
+    for _ in ArabicAnalyzer()(text, positions=True, chars=True):
         pass

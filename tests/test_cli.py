@@ -180,15 +180,9 @@ def test_analyze_prints_offsets_and_terms(runner):
     assert len(lines) == 3
     first = lines[0].split()
     assert first[0] == "0-11" and text[0:11] == "وَالكِتَابُ" and first[1] == "وَالكِتَابُ"
-    assert "كتاب" in first and "=والكتاب" in first
+    assert "والكتاب" in first and "stem=كتاب" in first
     assert "(stop word)" in lines[1] and lines[1].split()[0] == "12-14"
     assert lines[2].split()[0] == "15-20" and "سوريا" in lines[2].split()[2:]
-
-
-def test_analyze_without_stemming(runner):
-    result = runner.invoke(main, ["analyze", "--no-stem", "وَالكِتَابُ"])
-    assert result.exit_code == 0
-    assert result.output.split()[-1] == "والكتاب"
 
 
 def test_python_dash_m_help():

@@ -190,7 +190,8 @@ def test_main_scores_a_run_file(capsys):
 def test_evaluate_tiny_fixture_end_to_end(tmp_path):
     from search.evaluation import evaluate
 
-    result = evaluate(TINY, "dev", index_dir=tmp_path / "index", run_file=tmp_path / "run.tsv")["dev"]
+    result = evaluate(TINY, "dev", index_dir=tmp_path / "index", run_file=tmp_path / "run.tsv",
+                      no_answer_threshold=None)["dev"]
     assert result["questions"] == 4
     assert result["run"]["104"] == [(NO_ANSWER, 0.0)]  # nothing matches: answered "no answer"
     assert result["per_query"]["104"] == {"ap": 1.0, "rr": 1.0}

@@ -1,0 +1,139 @@
+"""Stems resolved at query time: the index's own words that share a query word's stem.
+
+The index holds each word once, in its normalised form (one posting per word, as with
+an unstemmed analyzer). A query word is expanded to the forms of the index vocabulary
+that have its stem, found by prefix scans (a form is prefixes + stem + suffixes, and
+the stemmer only strips prefixes from ``PREFIXES``) and kept when the stemmer agrees.
+Forms that carry a one-letter proclitic the stemmer leaves alone (ب ل ك ف: بسوريا) join
+with a lower weight, in both directions.
+
+``GroupedBM25F`` scores every form of a group with the group's document frequency, so a
+group behaves like the single stem term it replaces: a rare inflection does not outrank
+the common form just because it is rare. The exact form typed gets a boost on top.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+from whoosh import scoring
+
+from .stemmer import PREFIXES, STEMMERS
+from .variants import stem_variants
+
+#: Weight of a form that matches only through an added or removed proclitic.
+CLITIC_WEIGHT = 0.6
+#: Weight added to the exact form typed, so exact words rank first.
+EXACT_WEIGHT = 0.5
+#: Proclitics the stemmer does not strip (they also begin words such as بريطانيا).
+PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "ب", "ل", "ك", "ف")
+MIN_STRIPPED_LENGTH = 3
+#: Forms read per prefix scan, at most: bounds the work for very short stems.
+MAX_SCAN = 2000
+CACHE_SIZE = 20_000
+
+
+def stem_of(word: str, stemmer: str = "light") -> str:
+    """The stem queries group a normalised word by (name variants mapped).
+
+    >>> stem_of("والبنتاجون")
+    'بنتاغ'
+    """
+    stem = STEMMERS[stemmer](word)
+    return stem_variants().get(stem, stem) if stemmer == "light" else stem
+
+
+class StemGroups:
+    """Stem groups over one index reader (one generation), with an LRU cache."""
+
+    def __init__(self, reader, fieldname="text", stemmer="light"):
+        self.reader = reader
+        self.fieldname = fieldname
+        self.stemmer = stemmer
+        self.variants = stem_variants() if stemmer == "light" else {}
+        self._spellings: dict[str, set[str]] = {}
+        for variant, preferred in self.variants.items():
+            self._spellings.setdefault(preferred, set()).add(variant)
+        self._cache: OrderedDict[str, dict[str, float]] = OrderedDict()
+
+    def stem_of(self, word: str) -> str:
+        return stem_of(word, self.stemmer)
+
+    def forms(self, word: str) -> dict[str, float]:
+        """Index forms for a normalised query word, with their weights."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            self._cache.move_to_end(word)
+            return cached
+        found = self._group(self.stem_of(word), 1.0)
+        for clitic in PROCLITICS:
+            if word.startswith(clitic) and len(word) - len(clitic) >= MIN_STRIPPED_LENGTH:
+                for form, weight in self._group(self.stem_of(word[len(clitic):]),
+                                                CLITIC_WEIGHT).items():
+                    found.setdefault(form, weight)
+                break
+        if word in found or self._exists(word):
+            found[word] = found.get(word, 1.0) + EXACT_WEIGHT
+        self._cache[word] = found
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return found
+
+    def _group(self, stem: str, weight: float) -> dict[str, float]:
+        bases = {stem} | self._spellings.get(stem, set())
+        found: dict[str, float] = {}
+        for base in bases:
+            for prefix in ("",) + PREFIXES:
+                for form in self._scan(prefix + base):
+                    if self.stem_of(form) == stem:
+                        found.setdefault(form, weight)
+            for clitic in PROCLITICS:
+                for form in self._scan(clitic + base):
+                    rest = form[len(clitic):]
+                    if self.stem_of(form) == stem:
+                        found.setdefault(form, weight)
+                    elif self.stem_of(rest) == stem:
+                        found.setdefault(form, weight * CLITIC_WEIGHT)
+        return found
+
+    def _scan(self, prefix: str):
+        for number, term in enumerate(self.reader.expand_prefix(self.fieldname, prefix)):
+            if number >= MAX_SCAN:
+                return
+            yield term.decode("utf-8") if isinstance(term, bytes) else term
+
+    def _exists(self, term: str) -> bool:
+        return (self.fieldname, term) in self.reader
+
+    def doc_frequency(self, forms) -> int:
+        """The group's document frequency: the sum over its forms, at most all docs."""
+        total = sum(self.reader.doc_frequency(self.fieldname, f) for f in forms)
+        return min(total, self.reader.doc_count_all())
+
+
+class GroupedBM25F(scoring.BM25F):
+    """BM25F where the forms of one stem group share the group's IDF.
+
+    ``group_idf`` maps (fieldname, term) to an IDF; the query builder fills it for the
+    query being run. A searcher (and its weighting) belongs to one thread.
+    """
+
+    def __init__(self, B=0.75, K1=1.2, **kwargs):
+        super().__init__(B=B, K1=K1, **kwargs)
+        self.group_idf: dict[tuple[str, str], float] = {}
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        key = (fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
+        idf = self.group_idf.get(key)
+        if idf is not None and hasattr(scorer, "_maxquality"):
+            scorer.idf = idf
+            info = searcher.term_info(fieldname, text)
+            scorer._maxquality = scorer._score(info.max_weight(), info.min_length())
+        return scorer
+
+
+def idf(doc_frequency: int, doc_count: int) -> float:
+    """Whoosh's IDF formula, for a group's document frequency."""
+    return math.log(doc_count / (doc_frequency + 1)) + 1
