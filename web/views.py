@@ -105,13 +105,20 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args)
 
 
+#: Longest page or per_page number read; Python refuses to convert over 4,300 digits.
+MAX_DIGITS = 9
+
+
 def _positive_int(args, name: str, default: int) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not raw.isascii() or not raw.isdigit() or not digits:
         raise InputError(f"{name} must be a positive integer")
-    return int(raw)
+    if len(digits) > MAX_DIGITS:
+        raise InputError(f"{name} is too large: at most {MAX_DIGITS} digits")
+    return int(digits)
 
 
 def run_search(args: SearchArgs):
