@@ -11,7 +11,10 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, current_app, g
+from werkzeug.utils import cached_property
 
 from search import Index
 from search.errors import SearchError
@@ -61,6 +64,22 @@ class SharedIndex:
             return self._index
 
 
+class LenientRequest(Request):
+    """A request whose query string may hold raw bytes that are not UTF-8.
+
+    Werkzeug decodes the raw query string strictly, so ``GET /?\x80`` raised
+    UnicodeDecodeError inside ``request.args`` (a 500, and again in the error handler).
+    Such bytes become U+FFFD here; percent-escaped ones stay escaped, as in Werkzeug.
+    """
+
+    @cached_property
+    def args(self):
+        return self.parameter_storage_class(parse_qsl(
+            self.query_string.decode("utf-8", "replace"), keep_blank_values=True,
+            errors="werkzeug.url_quote",
+        ))
+
+
 def get_index() -> Index:
     """The index for this request, cached on ``g`` like ``get_db()`` in Flask's tutorial."""
     if "index" not in g:
@@ -80,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(TEMPLATE_FOLDER),
     )
+    app.request_class = LenientRequest
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping(settings.from_environ())
