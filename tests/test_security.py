@@ -260,6 +260,14 @@ def test_server_refuses_bodies_over_the_limit(server):
     assert status == 413
 
 
+def test_raw_bytes_that_are_not_utf8_in_the_query_string_are_not_500(server):
+    # Werkzeug decoded the raw query string strictly: GET /?q=\x80 was an unhandled error.
+    for path in (b"/api/search?q=\x80", b"/?q=\xff\xfe", b"/api/suggest?q=\xd8", b"/doc/a.txt?q=\xc0"):
+        status, response = raw_request(server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n"
+                                       b"Connection: close\r\n\r\n")
+        assert status in (200, 400, 404), (path, response[:300])
+
+
 def test_server_answers_huge_but_allowed_queries_with_400(server):
     connection = http.client.HTTPConnection("127.0.0.1", server, timeout=10)
     connection.request("GET", "/api/search?q=" + "a" * 20_000)
