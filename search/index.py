@@ -25,6 +25,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from . import storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
+from .engine import Engine, top
 from .errors import RebuildNeededError, SearchError, UnknownSourceError
 from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_files,
                        split_passages)
@@ -142,6 +143,7 @@ class Index:
             self.meta = meta
             self._sources = frozenset(meta["files"])
             self._frame_words = None
+            self._engines = {}
 
     @property
     def generation(self) -> str:
@@ -269,24 +271,15 @@ class Index:
         groups = parse(query)
         searcher, builder = self._builder()
         whoosh_query = builder.build(groups)
-        facet = sorting.FieldFacet("source", maptype=sorting.Count)
-        limit = page * per_page
-        results = searcher.search(whoosh_query, limit=limit, groupedby=facet)
-        counts = results.groups("source")
-        if sources:
-            source_filter = wq.Or([wq.Term("source", s) for s in sources])
-            results = searcher.search(whoosh_query, limit=limit, filter=source_filter)
-            total = sum(counts.get(s, 0) for s in sources)
-        else:
-            total = sum(counts.values())
+        ranked, total, counts = self._run(searcher, whoosh_query, page * per_page, sources)
         terms = frozenset(builder.highlight_terms)
         analyzer = searcher.schema["text"].analyzer
         hits = []
-        for hit in results[(page - 1) * per_page: limit]:
-            fields = hit.fields()
+        for docnum, score in ranked[(page - 1) * per_page:]:
+            fields = searcher.stored_fields(docnum)
             hits.append(Hit(
                 id=fields["id"], source=fields["source"], passage=fields["passage"],
-                score=float(hit.score), snippet=snippet(fields["text"], terms, analyzer),
+                score=score, snippet=snippet(fields["text"], terms, analyzer),
                 text=fields["text"], title=fields.get("title"),
                 start=fields["span"][0], end=fields["span"][1],
             ))
@@ -303,10 +296,52 @@ class Index:
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
+    def warm(self) -> None:
+        """Read what the first query would otherwise wait for (per-document arrays)."""
+        self._engine(self._searcher())
+
+    def _engine(self, searcher) -> Engine:
+        """The vectorised engine of the open generation (made once, shared)."""
+        generation = self._generation
+        with self._lock:
+            engine = self._engines.get(generation)
+        if engine is None:
+            engine = Engine(searcher.reader())
+            with self._lock:
+                self._engines = {generation: self._engines.get(generation, engine)}
+                engine = self._engines[generation]
+        return engine
+
+    def _run(self, searcher, whoosh_query, limit: int, sources=(), facets: bool = True):
+        """(best ``limit`` (docnum, score) pairs, total, facet counts by source).
+
+        The vectorised engine runs what it can; Whoosh runs the rest (phrases). Facet
+        counts cover every match and ignore the source filter; the total respects it.
+        """
+        engine = self._engine(searcher)
+        evaluated = engine.evaluate(whoosh_query, searcher)
+        if evaluated is not None:
+            ids, scores = evaluated
+            counts = engine.facet_counts(ids) if facets else {}
+            if sources:
+                keep = engine.source_mask(ids, sources)
+                ids, scores = ids[keep], scores[keep]
+            return top(ids, scores, limit), len(ids), counts
+        facet = sorting.FieldFacet("source", maptype=sorting.Count)
+        results = searcher.search(whoosh_query, limit=limit, groupedby=facet)
+        counts = results.groups("source")
+        if sources:
+            source_filter = wq.Or([wq.Term("source", s) for s in sources])
+            results = searcher.search(whoosh_query, limit=limit, filter=source_filter)
+            total = sum(counts.get(s, 0) for s in sources)
+        else:
+            total = sum(counts.values())
+        return [(hit.docnum, float(hit.score)) for hit in results], total, counts
+
     def count(self, query: str) -> int:
         """How many passages match (no snippets, no facets)."""
         searcher, builder = self._builder()
-        return len(searcher.search(builder.build(parse(query)), limit=1))
+        return self._run(searcher, builder.build(parse(query)), 0, facets=False)[1]
 
     def ranked_ids(self, query: str, limit: int = 10, match: str = "any",
                    per_word: bool = False) -> list[tuple[str, float]]:
@@ -324,9 +359,10 @@ class Index:
         else:
             searcher, builder = self._builder()
             whoosh_query = builder.build(parse(query), match=match)
-        results = searcher.search(whoosh_query, limit=limit)
+        ranked, _total, _counts = self._run(searcher, whoosh_query, limit, facets=False)
         divisor = max(1, len(builder.words)) if per_word else 1
-        return [(hit["id"], float(hit.score) / divisor) for hit in results]
+        return [(searcher.stored_fields(docnum)["id"], score / divisor)
+                for docnum, score in ranked]
 
     def document(self, source: str, query: str | None = None) -> Document:
         """Every passage of one source, in order, with the query's words marked."""

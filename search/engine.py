@@ -1,0 +1,227 @@
+"""Vectorised query evaluation: whole posting lists as arrays, BM25 in numpy.
+
+Whoosh evaluates AND and OR one document at a time in Python, through trees of
+matchers; a common word in a million passages means a million steps. For the query
+shapes our builder makes (terms, OR, AND, AND NOT), this module reads each posting list
+block by block into arrays, scores it with the same BM25F formula and parameters as
+Whoosh's weighting, and combines lists with sorted-array operations. Facet counts over
+all matches are one ``bincount``. Phrases (``Sequence``) and anything else return
+``None`` from ``evaluate`` and the caller lets Whoosh run the query.
+
+The per-generation arrays (field lengths, source of each document, live documents)
+are read once; posting arrays are cached (bounded by total postings).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+
+#: Postings kept in the cache, in all (about 12 bytes each).
+CACHE_POSTINGS = 20_000_000
+
+
+class Columns:
+    """Per-document arrays of one index generation (immutable once made)."""
+
+    def __init__(self, reader, fieldname="text"):
+        count = reader.doc_count_all()
+        self.lengths = np.array(
+            [reader.doc_field_length(n, fieldname, 0) for n in range(count)], dtype=np.float64
+        )
+        live = np.zeros(count, dtype=bool)
+        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        self.live = live
+        names = sorted(set(reader.column_reader("source")))
+        self.source_names = names
+        position = {name: i for i, name in enumerate(names)}
+        self.source_of = np.fromiter(
+            (position[value] for value in reader.column_reader("source")),
+            dtype=np.int32, count=count,
+        )
+
+
+class Engine:
+    """Evaluates queries over one generation; shared by threads (readers are not)."""
+
+    def __init__(self, reader, fieldname="text"):
+        self.fieldname = fieldname
+        self.columns = Columns(reader, fieldname)
+        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached = 0
+        self._lock = threading.Lock()
+
+    # -- postings ------------------------------------------------------------------
+
+    def postings(self, reader, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of a term, sorted by document number."""
+        with self._lock:
+            found = self._cache.get(term)
+            if found is not None:
+                self._cache.move_to_end(term)
+                return found
+        found = _read_postings(reader, self.fieldname, term)
+        with self._lock:
+            self._cache[term] = found
+            self._cached += len(found[0])
+            while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
+                _, (ids, _weights) = self._cache.popitem(last=False)
+                self._cached -= len(ids)
+        return found
+
+    # -- evaluation ----------------------------------------------------------------
+
+    def evaluate(self, query, searcher):
+        """(document numbers, scores) of the live documents matching ``query``, or
+        None when the query has a shape this engine does not handle."""
+        if not _supported(query):
+            return None
+        weighting = searcher.weighting
+        context = _Context(self, searcher, weighting)
+        ids, scores = context.run(query)
+        keep = self.columns.live[ids]
+        return ids[keep], scores[keep]
+
+    def facet_counts(self, ids) -> dict[str, int]:
+        counts = np.bincount(self.columns.source_of[ids],
+                             minlength=len(self.columns.source_names))
+        return {self.columns.source_names[i]: int(c) for i, c in enumerate(counts) if c}
+
+    def source_mask(self, ids, sources) -> np.ndarray:
+        wanted = [i for i, name in enumerate(self.columns.source_names) if name in sources]
+        return np.isin(self.columns.source_of[ids], wanted)
+
+
+def top(ids, scores, count: int):
+    """The ``count`` best (document, score) pairs: score descending, then document."""
+    if count <= 0 or not len(ids):
+        return []
+    if len(ids) > count:
+        part = np.argpartition(-scores, count - 1)[:count]
+        threshold = scores[part].min()
+        part = np.nonzero(scores >= threshold)[0]
+        ids, scores = ids[part], scores[part]
+    order = np.lexsort((ids, -scores))[:count]
+    return [(int(ids[i]), float(scores[i])) for i in order]
+
+
+def _supported(query) -> bool:
+    if isinstance(query, wq.Term):
+        return True
+    if query is wq.NullQuery:
+        return True
+    if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):
+        return all(_supported(q) for q in query.subqueries)
+    if isinstance(query, wq.AndNot):
+        return _supported(query.a) and _supported(query.b)
+    return False
+
+
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+class _Context:
+    """One evaluation: BM25F exactly as Whoosh's scorer computes it."""
+
+    def __init__(self, engine: Engine, searcher, weighting):
+        self.engine = engine
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.weighting = weighting
+        self.B = weighting.B
+        self.K1 = weighting.K1
+        self.group_idf = getattr(weighting, "group_idf", {})
+
+    def run(self, query):
+        if query is wq.NullQuery:
+            return _EMPTY
+        if isinstance(query, wq.Term):
+            return self.term(query)
+        if isinstance(query, wq.AndNot):
+            ids, scores = self.run(query.a)
+            excluded, _ = self.run(query.b)
+            keep = ~np.isin(ids, excluded, assume_unique=True)
+            return ids[keep], scores[keep]
+        parts = [self.run(q) for q in query.subqueries]
+        if isinstance(query, wq.Or):
+            return _union(parts, query.boost)
+        return _intersection(parts, query.boost)
+
+    def term(self, query: wq.Term):
+        fieldname, text = query.fieldname, query.text
+        if fieldname != self.engine.fieldname or (fieldname, text) not in self.reader:
+            return _EMPTY
+        ids, weights = self.engine.postings(self.reader, text)
+        idf = self.group_idf.get((fieldname, text))
+        if idf is None:
+            idf = self.searcher.idf(fieldname, text)
+        avg = self.searcher.avg_field_length(fieldname) or 1
+        lengths = self.engine.columns.lengths[ids]
+        B, K1 = self.B, self.K1
+        scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avg)))
+        if query.boost != 1:
+            scores = scores * query.boost
+        return ids, scores
+
+
+def _union(parts, boost=1.0):
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _EMPTY
+    if len(parts) == 1:
+        ids, scores = parts[0]
+    else:
+        all_ids = np.concatenate([p[0] for p in parts])
+        all_scores = np.concatenate([p[1] for p in parts])
+        ids, inverse = np.unique(all_ids, return_inverse=True)
+        scores = np.bincount(inverse, weights=all_scores, minlength=len(ids))
+    return (ids, scores * boost) if boost != 1 else (ids, scores)
+
+
+def _intersection(parts, boost=1.0):
+    if not parts or any(not len(p[0]) for p in parts):
+        return _EMPTY
+    parts = sorted(parts, key=lambda p: len(p[0]))
+    ids, scores = parts[0]
+    for other_ids, other_scores in parts[1:]:
+        ids, mine, theirs = np.intersect1d(ids, other_ids, assume_unique=True,
+                                           return_indices=True)
+        scores = scores[mine] + other_scores[theirs]
+        if not len(ids):
+            return _EMPTY
+    return (ids, scores * boost) if boost != 1 else (ids, scores)
+
+
+def _read_postings(reader, fieldname, term):
+    """All postings of a term across segments, as sorted arrays."""
+    id_parts, weight_parts = [], []
+    for segment, offset in reader.leaf_readers():
+        if (fieldname, term) not in segment:
+            continue
+        matcher = segment.postings(fieldname, term)
+        if isinstance(matcher, W3LeafMatcher):
+            while matcher.is_active():
+                if matcher._ids is None:
+                    matcher._read_ids()
+                if matcher._weights is None:
+                    matcher._read_weights()
+                id_parts.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
+                weight_parts.append(np.asarray(matcher._weights, dtype=np.float64))
+                if matcher._lastblock:
+                    break
+                matcher._next_block()
+        else:
+            ids, weights = [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+            id_parts.append(np.asarray(ids, dtype=np.int64) + offset)
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+    if not id_parts:
+        return _EMPTY
+    return np.concatenate(id_parts), np.concatenate(weight_parts)

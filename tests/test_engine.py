@@ -1,0 +1,45 @@
+"""The vectorised engine gives what Whoosh gives: same matches, scores, facet counts."""
+
+import pytest
+from whoosh import sorting
+
+from search.engine import top
+from search.query import parse
+
+QUERIES = ["وزارة الدفاع", "سوريا", "بسوريا", "الدفاع OR موسكو", "سوريا -روسيا",
+           "بوت*", "الأمريكية", "البنتاجون", "٦٤ طلعة", "الروسي الجوية الضربات",
+           "كلمةليستفيالنص", "روسيا OR كلمةليستفيالنص"]
+
+
+def whoosh_answer(searcher, query):
+    facet = sorting.FieldFacet("source", maptype=sorting.Count)
+    results = searcher.search(query, limit=None, groupedby=facet)
+    return {hit.docnum: hit.score for hit in results}, results.groups("source")
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_engine_matches_whoosh(sample_index, text):
+    searcher, builder = sample_index._builder()
+    query = builder.build(parse(text))
+    engine = sample_index._engine(searcher)
+    ids, scores = engine.evaluate(query, searcher)
+    expected, expected_counts = whoosh_answer(searcher, query)
+    assert set(ids.tolist()) == set(expected)
+    for docnum, score in zip(ids.tolist(), scores.tolist()):
+        assert score == pytest.approx(expected[docnum], rel=1e-6)
+    assert engine.facet_counts(ids) == expected_counts
+
+
+def test_phrases_are_left_to_whoosh(sample_index):
+    searcher, builder = sample_index._builder()
+    query = builder.build(parse('"وزارة الدفاع"'))
+    assert sample_index._engine(searcher).evaluate(query, searcher) is None
+
+
+def test_top_orders_by_score_then_document():
+    import numpy as np
+
+    ids = np.array([5, 1, 3, 2])
+    scores = np.array([1.0, 2.0, 2.0, 0.5])
+    assert top(ids, scores, 3) == [(1, 2.0), (3, 2.0), (5, 1.0)]
+    assert top(ids, scores, 0) == []
