@@ -21,7 +21,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh import sorting
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 
 from . import storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
@@ -36,7 +36,7 @@ from .stemgroups import GroupedBM25F, StemGroups
 from .suggest import complete_word, did_you_mean
 
 #: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 WRITER_MEMORY_MB = 256
 #: BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.2  # tuned on Qur'an QA train (docs/relevance.md)
@@ -46,9 +46,9 @@ BM25_K1 = 1.2
 def make_schema() -> Schema:
     """The passage schema."""
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=STORED(),  # "source#number": returned, never searched
         source=ID(stored=True, sortable=True),
-        passage=NUMERIC(int, stored=True),
+        passage=STORED(),
         span=STORED(),
         title=STORED(),
         text=TEXT(analyzer=ArabicAnalyzer(stem=False), stored=True, phrase=True,
