@@ -5,7 +5,8 @@ matchers; a common word in a million passages means a million steps. For the que
 shapes our builder makes (terms, OR, AND, AND NOT), this module reads each posting list
 block by block into arrays, scores it with the same BM25F formula and parameters as
 Whoosh's weighting, and combines lists with sorted-array operations. Facet counts over
-all matches are one ``bincount``. Phrases (``Sequence``) and anything else return
+all matches are one ``bincount``. Phrases (``Sequence`` of word groups) intersect the
+documents first, then decode positions for those documents only. Anything else returns
 ``None`` from ``evaluate`` and the caller lets Whoosh run the query.
 
 The per-generation arrays (field lengths, source of each document, live documents)
@@ -112,6 +113,9 @@ def top(ids, scores, count: int):
 def _supported(query) -> bool:
     if isinstance(query, wq.Term):
         return True
+    if isinstance(query, wq.Sequence):
+        return (type(query) is wq.Sequence and query.slop == 1 and query.ordered
+                and all(_is_group(q) for q in query.subqueries))
     if query is wq.NullQuery:
         return True
     if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):
@@ -121,7 +125,19 @@ def _supported(query) -> bool:
     return False
 
 
+def _is_group(query) -> bool:
+    """A term, or an OR of terms (one word's forms)."""
+    return isinstance(query, wq.Term) or (
+        type(query) is wq.Or and all(isinstance(q, wq.Term) for q in query.subqueries))
+
+
+def _group_terms(query) -> list[str]:
+    return [query.text] if isinstance(query, wq.Term) else [q.text for q in query.subqueries]
+
+
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+#: Room for positions in a (document, position) key; a passage has far fewer words.
+_STRIDE = 1 << 24
 
 
 class _Context:
@@ -141,6 +157,8 @@ class _Context:
             return _EMPTY
         if isinstance(query, wq.Term):
             return self.term(query)
+        if isinstance(query, wq.Sequence):
+            return self.phrase(query)
         if isinstance(query, wq.AndNot):
             ids, scores = self.run(query.a)
             excluded, _ = self.run(query.b)
@@ -166,6 +184,26 @@ class _Context:
         if query.boost != 1:
             scores = scores * query.boost
         return ids, scores
+
+
+    def phrase(self, query: wq.Sequence):
+        """Documents where the groups stand at consecutive positions; scored as AND."""
+        ids, scores = _intersection([self.run(q) for q in query.subqueries], query.boost)
+        if not len(ids):
+            return _EMPTY
+        common = None
+        for offset, group in enumerate(query.subqueries):
+            keys = [docs * _STRIDE + positions - offset + _STRIDE // 2
+                    for docs, positions in (
+                        _read_positions(self.reader, self.engine.fieldname, term, ids)
+                        for term in _group_terms(group))]
+            keys = np.unique(np.concatenate(keys)) if keys else _EMPTY[0]
+            common = keys if common is None else np.intersect1d(common, keys,
+                                                                assume_unique=True)
+            if not len(common):
+                return _EMPTY
+        keep = np.isin(ids, np.unique(common // _STRIDE))
+        return ids[keep], scores[keep]
 
 
 def _union(parts, boost=1.0):
@@ -225,3 +263,37 @@ def _read_postings(reader, fieldname, term):
     if not id_parts:
         return _EMPTY
     return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def _read_positions(reader, fieldname, term, candidates):
+    """(document, position) arrays of a term's occurrences in the candidate documents."""
+    docs, positions = [], []
+    for segment, offset in reader.leaf_readers():
+        if (fieldname, term) not in segment:
+            continue
+        decode = segment.schema[fieldname].format.decode_positions
+        matcher = segment.postings(fieldname, term)
+        while matcher.is_active():
+            if isinstance(matcher, W3LeafMatcher):
+                if matcher._ids is None:
+                    matcher._read_ids()
+                block = np.asarray(matcher._ids, dtype=np.int64) + offset
+                wanted = np.nonzero(np.isin(block, candidates, assume_unique=True))[0]
+                if len(wanted):
+                    if matcher._values is None:
+                        matcher._read_values()
+                    for i in wanted:
+                        found = decode(matcher._values[i])
+                        docs.extend([block[i]] * len(found))
+                        positions.extend(found)
+                if matcher._lastblock:
+                    break
+                matcher._next_block()
+            else:
+                docnum = matcher.id() + offset
+                if np.isin(docnum, candidates):
+                    found = decode(matcher.value())
+                    docs.extend([docnum] * len(found))
+                    positions.extend(found)
+                matcher.next()
+    return np.asarray(docs, dtype=np.int64), np.asarray(positions, dtype=np.int64)

@@ -132,8 +132,9 @@ class Index:
                 meta.get("format") != INDEX_FORMAT:
             raise RebuildNeededError(
                 f"the index in {self.index_dir} was made by another version of "
-                f"arabic-search (analyzer {meta.get('analyzer_version')}, this is "
-                f"{ANALYZER_VERSION}): rebuild needed: arabic-search index --rebuild "
+                f"arabic-search (analyzer {meta.get('analyzer_version')}, format "
+                f"{meta.get('format')}; this version: analyzer {ANALYZER_VERSION}, format "
+                f"{INDEX_FORMAT}): rebuild needed: arabic-search index --rebuild "
                 f"--index {self.index_dir}"
             )
         whoosh_index = windex.open_dir(str(generation))

@@ -33,6 +33,7 @@ MAX_WORDS = 64
 #: A prefix expanding to more index terms than this is refused (type more letters).
 MAX_PREFIX_TERMS = 2000
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)|(\S+))')
 
 
@@ -51,6 +52,8 @@ def parse(text: str) -> list[list[Clause]]:
     >>> parse('سوريا روسيا OR إيران -"وزارة الدفاع"')
     [[Clause(text='سوريا', kind='word', negated=False)], [Clause(text='روسيا', kind='word', negated=False), Clause(text='إيران', kind='word', negated=False)], [Clause(text='وزارة الدفاع', kind='phrase', negated=True)]]
     """
+    if text:
+        text = _SURROGATES.sub("", text)  # halves of UTF-16 pairs are not characters
     if not text or not text.strip():
         raise QueryError("the query is empty: type a word to search for")
     if len(text) > MAX_QUERY_CHARS:
