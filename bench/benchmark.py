@@ -12,6 +12,8 @@ Prints numbers; it is never a test. For each size N (``--sizes``):
 3. Time ``Index.search`` (snippets and facets included) for one-word, two-word,
    phrase and prefix queries drawn from the corpus vocabulary.
 
+``--corpus DIR`` measures a real folder (the sample corpus, say) instead of step 1.
+
     .venv/bin/python bench/benchmark.py --sizes 10000 --out bench/results/10k.md
 """
 
@@ -94,6 +96,21 @@ def write_corpus(path: Path, pools: list[list[str]], count: int, seed: int) -> i
             if n % 100_000 == 0:
                 print(f"  corpus: {n:,} passages", file=sys.stderr)
     return size
+
+
+def write_folder(path: Path, folder: Path) -> tuple[int, int]:
+    """Write the passages of a real corpus folder as TSV; return (passages, text bytes)."""
+    from search.passages import iter_corpus_files, read_passages
+
+    count = size = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for _, file in iter_corpus_files(folder):
+            for p in read_passages(file, folder):
+                text = " ".join(p.text.split())  # one line per passage in the TSV
+                out.write(f"{p.source}\t{p.number}\t{p.start}\t{p.end}\t{text}\n")
+                count += 1
+                size += len(text.encode("utf-8"))
+    return count, size
 
 
 def read_corpus(path: Path):
@@ -223,10 +240,14 @@ def median(rows: list[dict], *keys: str) -> float:
 
 
 def run_size(size: int, args, pools, work: Path) -> dict:
-    """Corpus, builds (ours and default, ``--repeat`` times) and query timings for one size."""
+    """Corpus, builds (ours and default, ``--repeat`` times) and query timings for one size
+    (``size`` 0: the real corpus folder of ``--corpus``)."""
     corpus = work / f"corpus_{size}.tsv"
     print(f"[{size:,}] writing corpus", file=sys.stderr)
-    text_bytes = write_corpus(corpus, pools, size, args.seed)
+    if size:
+        text_bytes = write_corpus(corpus, pools, size, args.seed)
+    else:
+        size, text_bytes = write_folder(corpus, args.corpus)
     queries = make_queries(pools, args.queries, args.seed)
     ours, default = [], []
     for repeat in range(args.repeat):
@@ -291,9 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qpc", type=Path, default=QPC_FILE, help="Qur'an QA passage collection (optional)")
     parser.add_argument("--work-dir", type=Path, help="scratch folder for corpora and indexes (default: temp)")
     parser.add_argument("--out", type=Path, help="write results here: .json, or Markdown otherwise")
+    parser.add_argument("--corpus", type=Path,
+                        help="measure this folder of text files as it is, instead of --sizes")
     args = parser.parse_args(argv)
-    sizes = [int(size.replace("_", "")) for size in args.sizes.split(",")]
-    pools = sentence_pools(NEWS_DIR, args.qpc)
+    sizes = [0] if args.corpus else [int(size.replace("_", "")) for size in args.sizes.split(",")]
+    pools = sentence_pools(args.corpus, None) if args.corpus else sentence_pools(NEWS_DIR, args.qpc)
     print(f"sentence pools: {', '.join(str(len(pool)) for pool in pools)}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-", dir=args.work_dir) as work:
         rows = [run_size(size, args, pools, Path(work)) for size in sizes]

@@ -54,7 +54,8 @@ def did_you_mean(index, query: str, words: list[str], reader) -> str | None:
         exact = normalize(word)
         if (("text", exact) in reader) or not normalize(word):
             continue
-        candidates = [c for c in reader.terms_within("text", exact, MAX_EDIT_DISTANCE)
+        candidates = [c for c in reader.terms_within("text", exact, _distance_allowed(exact),
+                                                     prefix=_fixed_prefix(exact))
                       if c != exact]
         if not candidates:
             continue
@@ -78,6 +79,17 @@ def _surface(reader, term: str) -> str:
     except Exception:
         return term
     return surface_form(text, term, reader.schema["text"].analyzer) or term
+
+
+def _distance_allowed(word: str) -> int:
+    """Two edits for long words, one for short ones (two would reach too many words)."""
+    return MAX_EDIT_DISTANCE if len(word) > 4 else 1
+
+
+def _fixed_prefix(word: str) -> int:
+    """Letters assumed typed right: the first (typos there are rare, and it makes the
+    search a hundred times cheaper), after an article, which half of all words have."""
+    return 3 if word.startswith("ال") and len(word) > 4 else 1
 
 
 def _distance(a: str, b: str) -> int:
