@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup browser clean
+.PHONY: run test setup browser clean security load crash fuzz
 
 $(BIN)/arabic-search: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,30 @@ run: setup
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# Static security lint (bandit) and dependency audit (pip-audit; reports, but does not fail,
+# when no vulnerability service can be reached). B105 ("hard-coded password") only flags
+# the query parser comparing a token with "-": the project holds no passwords or keys.
+security: setup
+	$(BIN)/pip install --quiet bandit pip-audit
+	$(BIN)/bandit -q -r search web --skip B105
+	$(BIN)/python .ci/audit.py
+
+# Long campaigns, never part of `make test` (numbers in the commit messages and reports).
+load: setup
+	$(BIN)/python bench/load.py --corpus index_data --clients 1,20 --seconds 20
+
+crash: setup
+	$(BIN)/python bench/crash.py kill --kills 50 --seed 1
+	$(BIN)/python bench/crash.py race
+	$(BIN)/python bench/crash.py swap --rounds 10 --clients 8
+
+# Coverage-guided fuzzing with atheris, if it installs (CI does not depend on it).
+FUZZ_RUNS ?= 20000
+fuzz: setup
+	$(BIN)/pip install --quiet atheris
+	$(BIN)/python fuzz/fuzz_passages.py -runs=$(FUZZ_RUNS)
+	$(BIN)/python fuzz/fuzz_query.py -runs=$(FUZZ_RUNS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
