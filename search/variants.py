@@ -78,11 +78,3 @@ def stem_variants() -> dict[str, str]:
         tuple(s for s in group if len(s) >= MIN_STEM_LENGTH) for group in stems
     )
 
-
-@lru_cache(maxsize=1)
-def spellings_of() -> dict[str, frozenset[str]]:
-    """Preferred normalised word -> every variant that maps to it."""
-    groups: dict[str, set[str]] = {}
-    for variant, preferred in word_variants().items():
-        groups.setdefault(preferred, set()).add(variant)
-    return {preferred: frozenset(variants) for preferred, variants in groups.items()}
