@@ -152,7 +152,8 @@ def analyze_command(text):
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Worker threads; more add memory (a searcher each), not speed.")
 def serve_command(index_dir, host, port, threads):
     """Serve the search site with a production WSGI server (waitress)."""
     from web.server import serve
