@@ -44,6 +44,7 @@ def test_second_build_waits_and_no_wait_says_one_is_running(tmp_path):
     waiting, no_wait = outcome["waiting"], outcome["no_wait"]
     assert (waiting["first_exit"], waiting["second_exit"]) == (0, 0)
     assert waiting["answers"] == "A"  # the second (waiting) build finished last
+    assert no_wait["conclusive"], "the first build never outlasted the second"
     assert (no_wait["first_exit"], no_wait["second_exit"]) == (0, 1)
     assert "is being built by pid" in no_wait["second_says"]
     assert "wait for it to finish" in no_wait["second_says"]
