@@ -30,12 +30,7 @@ INDEX = Index.build(ROOT / "index_data", INDEX_DIR / "index")
 def test_one_input(data: bytes) -> None:
     provider = atheris.FuzzedDataProvider(data)
     page = provider.ConsumeIntInRange(1, 5)
-    # No lone surrogates: they crash did_you_mean (a known bug, xfail in tests/test_fuzz.py);
-    # pass -surrogates=1 to fuzz with them anyway.
-    if SURROGATES:
-        query = provider.ConsumeUnicode(provider.remaining_bytes())
-    else:
-        query = provider.ConsumeUnicodeNoSurrogates(provider.remaining_bytes())
+    query = provider.ConsumeUnicode(provider.remaining_bytes())  # lone surrogates included
     try:
         result = INDEX.search(query, page=page, per_page=10)
     except QueryError:
@@ -45,8 +40,6 @@ def test_one_input(data: bytes) -> None:
     assert isinstance(INDEX.complete(query), list)
 
 
-SURROGATES = "-surrogates=1" in sys.argv
-
 if __name__ == "__main__":
-    atheris.Setup([arg for arg in sys.argv if arg != "-surrogates=1"], test_one_input)
+    atheris.Setup(sys.argv, test_one_input)
     atheris.Fuzz()
