@@ -190,6 +190,17 @@ def test_unknown_word_with_a_lone_surrogate_gives_a_result_or_a_query_error(samp
     search_or_query_error(sample_index, query)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "search/arabic.py normalize is not idempotent: normalize('آآآ') == 'اا' but "
+    "normalize('اا') == 'ا' (repeated letters seem to collapse before alef madda becomes "
+    "alef); found by tests/test_analysis.py::test_normalize_is_idempotent, which fails only "
+    "when hypothesis happens to draw it"))
+def test_normalize_of_repeated_alef_madda_is_idempotent():
+    from search.arabic import normalize
+
+    assert normalize(normalize("آآآ")) == normalize("آآآ")
+
+
 def test_ten_thousand_characters_are_refused(sample_index):
     with pytest.raises(QueryError, match="too long"):
         sample_index.search("ب" * 10_000)
