@@ -31,6 +31,7 @@ find the Uthmani text and the reverse.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -119,6 +120,10 @@ _UTHMANI_SMALL = frozenset({DAGGER_ALEF, SMALL_WAW, SMALL_YEH})
 _NFKC_KEEP = frozenset("\ufdfa\ufdfb\ufdfd")
 
 
+# Hamza and alef, or alefs, in a row: one alef (a madda written out, or folded from آ).
+_MADDA_RUN = re.compile(f"(?:{HAMZA}?{ALEF}){{2,}}|{HAMZA}{ALEF}")
+
+
 def _compose(word: str) -> str:
     """Rule 1: NFKC, except the phrase ligatures, with a fast path for plain text."""
     if unicodedata.is_normalized("NFKC", word) or any(c in _NFKC_KEEP for c in word):
@@ -170,7 +175,7 @@ def normalize(word: str) -> str:
     """
     folded = _uthmani(_compose(word)).translate(_FOLD_TABLE).casefold()
     if HAMZA + ALEF in folded or ALEF + ALEF in folded:
-        folded = folded.replace(HAMZA + ALEF, ALEF).replace(ALEF + ALEF, ALEF)
+        folded = _MADDA_RUN.sub(ALEF, folded)
     return folded
 
 

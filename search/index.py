@@ -239,6 +239,14 @@ class Index:
         with storage.write_lock(self.index_dir, wait=wait):
             base = storage.current_generation(self.index_dir)
             known = storage.read_meta(base)["files"]
+            if known and next(iter_corpus_files(corpus_dir), None) is None:
+                # An unmounted disk or a wrong path looks like this: never empty the
+                # index on its word.
+                raise SearchError(
+                    f"{corpus_dir} has no files: not removing the {len(known)} indexed "
+                    f"file(s); to index an empty folder, rebuild: arabic-search index "
+                    f"{corpus_dir} --rebuild"
+                )
             temporary = storage.new_generation(self.index_dir, copy_from=base)
             report = _write(windex.open_dir(str(temporary)), corpus_dir, known, progress)
             _publish(self.index_dir, temporary, corpus_dir, report.files_meta)

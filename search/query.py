@@ -107,7 +107,7 @@ def _bare_clause(token: str) -> Clause | None:
     negated = token.startswith("-")
     if negated:
         token = token[1:]
-        if not token or token == "-":
+        if not token or token == "-":  # nosec B105: a query operator, not a password
             raise QueryError("'-' must be followed by a word to exclude, e.g. -روسيا")
     if token.endswith("*"):
         stem = token.rstrip("*")

@@ -278,3 +278,14 @@ def test_schema_pickles():
         assert type(copy[name]) is type(schema[name])
         assert field_state(copy[name]) == field_state(schema[name]), name
     assert copy["text"].analyzer == ArabicAnalyzer(stem=False)
+
+
+def test_update_from_an_empty_folder_keeps_the_index(tmp_path, sample_corpus):
+    from search.errors import SearchError
+
+    index = Index.build(sample_corpus, tmp_path / "index")
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    with pytest.raises(SearchError, match="not removing the 5 indexed"):
+        index.update(empty)
+    assert len(index.sources()) == 5 and index.search("سوريا").total > 0
