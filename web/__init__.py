@@ -53,10 +53,12 @@ class SharedIndex:
         with self._lock:
             if self._index is None:
                 self._index = Index.open(self.index_dir)
+                self._index.warm()
             elif now - self._checked >= self.interval:
                 try:
                     if self._index.refresh():
                         current_app.logger.info("index refreshed: %s", self._index.generation)
+                        self._index.warm()
                 except SearchError as exc:
                     # A rebuild in progress or gone wrong: keep serving the generation we have.
                     current_app.logger.warning("index refresh failed, kept the open one: %s", exc)

@@ -6,11 +6,14 @@ get a free port and ``close()`` the server when done.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from waitress.server import create_server
 
-from . import create_app
+from search.errors import SearchError
+
+from . import create_app, get_index
 
 #: Worker threads. Requests are CPU-bound Python (the GIL runs one at a time), so more
 #: threads add no throughput, only memory: each keeps its own searcher. bench/load.py,
@@ -45,6 +48,14 @@ def make_server(
     return create_server(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
 
 
+def _warm(app) -> None:
+    with app.app_context():
+        try:
+            get_index()
+        except SearchError:
+            pass  # no index yet: the site says how to build one
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 5000,
@@ -56,6 +67,8 @@ def serve(
     :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
     """
     server = make_server(host, port, index_dir, threads)
+    # Open the index and read its per-document arrays now, not on the first request.
+    threading.Thread(target=_warm, args=(server.application,), daemon=True).start()
     # A name with IPv4 and IPv6 addresses gets several sockets, hence a list.
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)
