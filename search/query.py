@@ -107,7 +107,8 @@ def _bare_clause(token: str) -> Clause | None:
     negated = token.startswith("-")
     if negated:
         token = token[1:]
-        if not token or token == "-":  # nosec B105: a query operator, not a password
+        # bandit's B105 takes "-" for a hard-coded password; it is the exclusion operator.
+        if not token or token == "-":  # nosec B105
             raise QueryError("'-' must be followed by a word to exclude, e.g. -روسيا")
     if token.endswith("*"):
         stem = token.rstrip("*")
