@@ -563,3 +563,35 @@ def test_server_binds_a_free_port_with_waitress(sample_index):
 def test_api_json_is_valid_utf8_json(client):
     raw = client.get("/api/search", query_string={"q": MANY}).data.decode("utf-8")
     assert json.loads(raw)["ok"] is True
+
+
+
+def test_serve_warms_the_flask_app_before_the_first_request(sample_index, monkeypatch):
+    from flask import Flask
+
+    from web import server
+
+    warmed = []
+    monkeypatch.setattr(server, "_warm", warmed.append)
+    monkeypatch.setattr(server, "make_server", lambda *a, app, **k: _Stopped())
+    server.serve(index_dir=sample_index.index_dir, port=0)
+    assert len(warmed) == 1 and isinstance(warmed[0], Flask)
+
+
+def test_warm_opens_the_index_and_its_engine(sample_index):
+    from web import create_app, get_index, server
+
+    app = create_app({"INDEX_DIR": str(sample_index.index_dir), "TESTING": True})
+    server._warm(app)
+    with app.app_context():
+        assert get_index()._engines
+
+
+class _Stopped:
+    effective_host, effective_port = "127.0.0.1", 0
+
+    def run(self):
+        pass
+
+    def close(self):
+        pass

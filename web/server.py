@@ -66,9 +66,10 @@ def serve(
 
     :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
     """
-    server = make_server(host, port, index_dir, threads)
+    app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
+    server = make_server(host, port, threads=threads, app=app)
     # Open the index and read its per-document arrays now, not on the first request.
-    threading.Thread(target=_warm, args=(server.application,), daemon=True).start()
+    threading.Thread(target=_warm, args=(app,), daemon=True).start()
     # A name with IPv4 and IPv6 addresses gets several sockets, hence a list.
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)
