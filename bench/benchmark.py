@@ -184,12 +184,12 @@ def _timed_search(index, query: str) -> tuple[float | None, int | None]:
     return (time.perf_counter() - started) * 1000, total
 
 
-def build_ours(corpus: Path, index_dir: Path, queries: dict[str, list[str]]) -> dict:
-    """Child process: build our index, then time queries against it."""
+def build_ours(corpus: Path, index_dir: Path, queries: dict[str, list[str]], procs: int = 1) -> dict:
+    """Child process: build our index (with ``procs`` writer processes), then time queries."""
     from search import Index
 
     started = time.perf_counter()
-    index = Index.build_from_passages(read_corpus(corpus), index_dir)
+    index = Index.build_from_passages(read_corpus(corpus), index_dir, procs=procs)
     result = {"seconds": time.perf_counter() - started, "peak_rss_mb": _peak_rss_mb(), "disk_mb": _disk_mb(index_dir)}
     for kind, batch in queries.items():
         for query in batch[:10]:  # warm caches and lazy imports
@@ -254,7 +254,8 @@ def run_size(size: int, args, pools, work: Path) -> dict:
         for name, function, results in (("ours", build_ours, ours), ("default", build_default, default)):
             print(f"[{size:,}] build {repeat + 1}/{args.repeat}: {name}", file=sys.stderr)
             index_dir = work / f"index_{name}_{size}_{repeat}"
-            results.append(in_child(function, corpus, index_dir, queries))
+            extra = (args.procs,) if function is build_ours else ()
+            results.append(in_child(function, corpus, index_dir, queries, *extra))
             shutil.rmtree(index_dir, ignore_errors=True)
     corpus.unlink()
 
@@ -280,6 +281,7 @@ def machine(args) -> dict:
         "python": platform.python_version(), "platform": platform.platform(),
         "whoosh": version("Whoosh-Reloaded"),
         "seed": args.seed, "queries_per_kind": args.queries, "repeat": args.repeat,
+        "procs": args.procs,
     }
 
 
@@ -312,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qpc", type=Path, default=QPC_FILE, help="Qur'an QA passage collection (optional)")
     parser.add_argument("--work-dir", type=Path, help="scratch folder for corpora and indexes (default: temp)")
     parser.add_argument("--out", type=Path, help="write results here: .json, or Markdown otherwise")
+    parser.add_argument("--procs", type=int, default=1,
+                        help="writer processes for our build (Whoosh's baseline always uses one)")
     parser.add_argument("--corpus", type=Path,
                         help="measure this folder of text files as it is, instead of --sizes")
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ in the generation's ``meta.json`` (see ``storage``), published together with the
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,11 @@ from .suggest import complete_word, did_you_mean
 #: Bump when the schema or the stored layout changes.
 INDEX_FORMAT = 3
 WRITER_MEMORY_MB = 256
+#: Full builds of corpora larger than this use a writer process per core (Whoosh's
+#: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
+#: cores); smaller ones would spend more on starting processes than they save.
+PARALLEL_MIN_BYTES = 8_000_000
+WRITER_PROCS = max(1, min(4, os.cpu_count() or 1))
 #: BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.2  # tuned on Qur'an QA train (docs/relevance.md)
 BM25_K1 = 1.2
@@ -213,20 +219,22 @@ class Index:
         with storage.write_lock(index_dir, wait=wait):
             temporary = storage.new_generation(index_dir)
             whoosh_index = windex.create_in(str(temporary), make_schema())
-            report = _write(whoosh_index, corpus_dir, {}, progress)
+            report = _write(whoosh_index, corpus_dir, {}, progress,
+                            procs=_procs_for(corpus_dir))
             _publish(index_dir, temporary, corpus_dir, report.files_meta)
         return cls.open(index_dir), report.summary
 
     @classmethod
     def build_from_passages(cls, passages, index_dir, corpus_dir=None,
-                            stemmer="light") -> "Index":
+                            stemmer="light", procs: int = 1) -> "Index":
         """Index passages made elsewhere (evaluation collections, benchmarks).
-        ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``)."""
+        ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``); ``procs`` > 1
+        writes with that many processes."""
         with storage.write_lock(index_dir):
             temporary = storage.new_generation(index_dir)
             whoosh_index = windex.create_in(str(temporary), make_schema())
             files: dict[str, str] = {}
-            with whoosh_index.writer(limitmb=WRITER_MEMORY_MB) as writer:
+            with whoosh_index.writer(**_writer_options(procs)) as writer:
                 for passage in passages:
                     writer.add_document(**_passage_fields(passage))
                     files.setdefault(passage.source, "")
@@ -405,14 +413,33 @@ class _WriteReport:
         self.files_meta = dict(known)
 
 
-def _write(whoosh_index, corpus_dir: Path, known: dict, progress) -> _WriteReport:
+def _writer_options(procs: int) -> dict:
+    if procs > 1:
+        return {"limitmb": WRITER_MEMORY_MB, "procs": procs, "multisegment": True}
+    return {"limitmb": WRITER_MEMORY_MB}
+
+
+def _procs_for(corpus_dir: Path) -> int:
+    size = 0
+    for _source, path in iter_corpus_files(corpus_dir):
+        try:
+            size += path.stat().st_size
+        except OSError:
+            continue
+        if size > PARALLEL_MIN_BYTES:
+            return WRITER_PROCS
+    return 1
+
+
+def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
+           procs: int = 1) -> _WriteReport:
     """Add new and changed files, delete changed and removed ones, commit."""
     started = time.perf_counter()
     report = _WriteReport(known)
     summary = report.summary
     files = list(iter_corpus_files(corpus_dir))
     present = {source for source, _ in files}
-    with whoosh_index.writer(limitmb=WRITER_MEMORY_MB) as writer:
+    with whoosh_index.writer(**_writer_options(procs)) as writer:
         for removed in sorted(set(known) - present):
             writer.delete_by_term("source", removed)
             del report.files_meta[removed]

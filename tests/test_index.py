@@ -289,3 +289,17 @@ def test_update_from_an_empty_folder_keeps_the_index(tmp_path, sample_corpus):
     with pytest.raises(SearchError, match="not removing the 5 indexed"):
         index.update(empty)
     assert len(index.sources()) == 5 and index.search("سوريا").total > 0
+
+
+def test_parallel_writer_builds_the_same_index(tmp_path, sample_corpus):
+    from search.passages import iter_corpus_files, read_passages
+
+    passages = [p for _, path in iter_corpus_files(sample_corpus)
+                for p in read_passages(path, sample_corpus)]
+    single = Index.build_from_passages(passages, tmp_path / "single")
+    parallel = Index.build_from_passages(passages, tmp_path / "parallel", procs=2)
+    for query in ("وزارة الدفاع", '"الرئيس السوري"', "سوريا -روسيا"):
+        one, two = single.search(query, per_page=50), parallel.search(query, per_page=50)
+        assert one.total == two.total and one.facets == two.facets
+        assert {h.id: round(h.score, 6) for h in one.hits} == \
+            {h.id: round(h.score, 6) for h in two.hits}
