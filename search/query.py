@@ -163,7 +163,9 @@ class QueryBuilder:
         self.field = self.reader.schema[fieldname]
         self.ignore = ignore
         self.highlight_terms: set[str] = set()
-        self.words: list[str] = []
+        #: (word as typed, its index term) for each word searched for: did-you-mean
+        #: corrects the term and puts the correction where the typed word stood.
+        self.words: list[tuple[str, str]] = []
         if isinstance(self.weighting, GroupedBM25F):
             self.weighting.group_idf.clear()
 
@@ -192,11 +194,13 @@ class QueryBuilder:
             result = wq.AndNot(result, wq.Or(negative))
         return result
 
-    def _readings(self, text: str) -> dict[int, list[str]]:
-        """Normalised words of ``text`` by position (Uthmani readings share one)."""
-        by_pos: dict[int, list[str]] = {}
-        for token in self.field.tokenize(text, mode="query", positions=True):
-            by_pos.setdefault(token.pos, []).append(token.text)
+    def _readings(self, text: str) -> dict[int, tuple[str, list[str]]]:
+        """By position: the word as typed and its index terms (Uthmani readings share
+        a position)."""
+        by_pos: dict[int, tuple[str, list[str]]] = {}
+        for token in self.field.tokenize(text, mode="query", positions=True, chars=True):
+            typed = text[token.startchar:token.endchar]
+            by_pos.setdefault(token.pos, (typed, []))[1].append(token.text)
         return by_pos
 
     def _clause(self, clause: Clause) -> wq.Query | None:
@@ -205,7 +209,8 @@ class QueryBuilder:
         by_pos = self._readings(clause.text)
         if not by_pos:
             return None
-        groups = [self._group(words, clause.negated) for words in by_pos.values()]
+        groups = [self._group(typed, words, clause.negated)
+                  for typed, words in by_pos.values()]
         groups = [g for g in groups if g is not None]
         if not groups:
             return None
@@ -215,7 +220,7 @@ class QueryBuilder:
             return wq.Sequence(groups)
         return wq.And(groups)
 
-    def _group(self, words: list[str], negated: bool) -> wq.Query | None:
+    def _group(self, typed: str, words: list[str], negated: bool) -> wq.Query | None:
         """One word (its readings): the forms of its stem group, scored as one term."""
         if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
             return None
@@ -224,7 +229,7 @@ class QueryBuilder:
             for form, weight in self.groups.forms(word).items():
                 forms[form] = max(weight, forms.get(form, 0.0))
         if not negated:
-            self.words.append(words[0])
+            self.words.append((typed, words[0]))
             self.highlight_terms.update(forms)
         if not forms:
             return wq.Term(self.fieldname, words[0])  # matches nothing: AND stays honest

@@ -1,8 +1,8 @@
 """Words from the index's own vocabulary: autocomplete and did-you-mean.
 
-Both work on the terms of the ``text`` field (normalised words), so what is typed is
-folded like the text (no hamza, no marks, any alef), and both answer in the corpus's
-own spelling, read back from a passage that has the word.
+Both work on the terms of the ``text`` field, through its analyzer, so what is typed is
+folded like the text (no hamza, no marks, any alef, one spelling of a name), and both
+answer in the corpus's own spelling, read back from a passage that has the word.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import heapq
 import re
 
-from .arabic import normalize
+from whoosh.reading import TermNotFound
+
+from .errors import SearchError
 from .snippets import surface_form
 
 #: Completions looked at before ranking by document frequency.
@@ -24,12 +26,13 @@ def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
     match = _LAST_WORD.search(typed.strip()) if typed else None
     if not match:
         return []
-    prefix = normalize(match.group(1))
-    if not prefix:
+    analyzer = searcher.schema["text"].analyzer
+    terms = [t.text for t in analyzer(match.group(1), removestops=False)]
+    if not terms:
         return []
     reader = searcher.reader()
     candidates = []
-    for number, term in enumerate(reader.expand_prefix("text", prefix)):
+    for number, term in enumerate(reader.expand_prefix("text", terms[0])):
         if number >= MAX_CANDIDATES:
             break
         term = term.decode("utf-8") if isinstance(term, bytes) else term
@@ -45,38 +48,39 @@ def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
     return words
 
 
-def did_you_mean(index, query: str, words: list[str], reader) -> str | None:
+def did_you_mean(index, query: str, words: list[tuple[str, str]], reader) -> str | None:
     """The query with each unknown word replaced by the commonest word within two
-    edits of it, if that finds anything; else None."""
+    edits of its index term, if that finds anything; else None.
+
+    ``words`` holds (word as typed, index term) pairs, from the query builder.
+    """
     suggestion = query
     changed = False
-    for word in words:
-        exact = normalize(word)
-        if (("text", exact) in reader) or not normalize(word):
+    for typed, term in words:
+        if ("text", term) in reader:
             continue
-        candidates = [c for c in reader.terms_within("text", exact, _distance_allowed(exact),
-                                                     prefix=_fixed_prefix(exact))
-                      if c != exact]
+        candidates = [c for c in reader.terms_within("text", term, _distance_allowed(term),
+                                                     prefix=_fixed_prefix(term))
+                      if c != term]
         if not candidates:
             continue
-        best = max(candidates, key=lambda c: (-_distance(c, exact),
+        best = max(candidates, key=lambda c: (-_distance(c, term),
                                               reader.doc_frequency("text", c)))
-        replacement = _surface(reader, best)
-        suggestion = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, suggestion,
-                            count=1)
-        changed = True
+        suggestion, replaced = re.subn(rf"(?<!\w){re.escape(typed)}(?!\w)",
+                                       _surface(reader, best), suggestion, count=1)
+        changed = changed or bool(replaced)
     if not changed or suggestion == query:
         return None
     try:
         return suggestion if index.count(suggestion) > 0 else None
-    except Exception:
+    except SearchError:
         return None
 
 
 def _surface(reader, term: str) -> str:
     try:
         text = reader.stored_fields(reader.postings("text", term).id())["text"]
-    except Exception:
+    except TermNotFound:
         return term
     return surface_form(text, term, reader.schema["text"].analyzer) or term
 

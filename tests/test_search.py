@@ -355,6 +355,21 @@ def test_did_you_mean_for_misspelt_word(sample_index):
     assert sample_index.search(result.suggestion).total > 0
 
 
+@pytest.mark.parametrize("query, suggestion", [
+    ("الإرهابيه الإرهابيةة", "الإرهابيه الإرهابية"),  # typed with hamza and teh marbuta
+    ('"الرئيس السوريي"', '"الرئيس السوري"'),        # inside a phrase
+    ("سورية بوتن", "سورية بوتين"),                   # a name variant is not "unknown"
+])
+def test_did_you_mean_replaces_the_word_as_typed(sample_index, query, suggestion):
+    result = sample_index.search(query)
+    assert result.total == 0 and result.suggestion == suggestion
+
+
+def test_autocomplete_folds_what_is_typed_like_the_text(sample_index):
+    assert "وزارة" in sample_index.complete("وَزَا")
+    assert sample_index.complete("سورية") == ["سوريا"]
+
+
 def test_no_suggestion_when_results_exist(sample_index):
     assert sample_index.search("بوتين").suggestion is None
 
