@@ -31,7 +31,7 @@ from whoosh.analysis.acore import Token
 
 from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings
 from .stemmer import STEMMERS
-from .variants import stem_variants, word_variants
+from .variants import stem_of, stem_variants, word_variants
 
 #: Bump when any rule that changes index terms changes: old indexes need a rebuild.
 ANALYZER_VERSION = 2
@@ -177,12 +177,10 @@ class LightStemFilter(Filter):
         return type(self) is type(other) and self.stemmer == other.stemmer
 
     def __call__(self, tokens):
-        stem = STEMMERS[self.stemmer]
-        variants = stem_variants() if self.stemmer == "light" else {}
+        stemmer = self.stemmer
         seen: set[str] = set()
         for token in tokens:
-            term = stem(token.text)
-            term = variants.get(term, term)
+            term = stem_of(token.text, stemmer)
             if getattr(token, "reading", 0) == 0:
                 seen = set()
             if term not in seen:

@@ -16,7 +16,7 @@ import click
 from .analysis import ArabicAnalyzer
 from .errors import SearchError
 from .index import Index
-from .stemgroups import stem_of
+from .variants import stem_of
 
 DEFAULT_CORPUS = "index_data"
 DEFAULT_INDEX = "instance/index"

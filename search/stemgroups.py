@@ -19,8 +19,8 @@ from collections import OrderedDict
 
 from whoosh import scoring
 
-from .stemmer import PREFIXES, STEMMERS
-from .variants import stem_variants
+from .stemmer import PREFIXES
+from .variants import stem_of, stem_variants
 
 #: Weight of a form that matches only through an added or removed proclitic.
 CLITIC_WEIGHT = 0.6
@@ -32,16 +32,6 @@ MIN_STRIPPED_LENGTH = 3
 #: Forms read per prefix scan, at most: bounds the work for very short stems.
 MAX_SCAN = 2000
 CACHE_SIZE = 20_000
-
-
-def stem_of(word: str, stemmer: str = "light") -> str:
-    """The stem queries group a normalised word by (name variants mapped).
-
-    >>> stem_of("والبنتاجون")
-    'بنتاغ'
-    """
-    stem = STEMMERS[stemmer](word)
-    return stem_variants().get(stem, stem) if stemmer == "light" else stem
 
 
 class StemGroups:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .arabic import normalize
-from .stemmer import stem
+from .stemmer import STEMMERS, stem
 
 
 #: Shorter stems are too ambiguous to map (see above).
@@ -78,3 +78,14 @@ def stem_variants() -> dict[str, str]:
         tuple(s for s in group if len(s) >= MIN_STEM_LENGTH) for group in stems
     )
 
+
+
+def stem_of(word: str, stemmer: str = "light") -> str:
+    """The stem of a normalised word, name variants mapped (the light stemmer's only):
+    what the analyzer indexes with stemming, and what queries group forms by.
+
+    >>> stem_of("والبنتاجون")
+    'بنتاغ'
+    """
+    stemmed = STEMMERS[stemmer](word)
+    return stem_variants().get(stemmed, stemmed) if stemmer == "light" else stemmed
