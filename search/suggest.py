@@ -12,22 +12,22 @@ import re
 
 from whoosh.reading import TermNotFound
 
+from .analysis import WORD_PATTERN
 from .errors import SearchError
 from .snippets import surface_form
 
 #: Completions looked at before ranking by document frequency.
 MAX_CANDIDATES = 5000
 MAX_EDIT_DISTANCE = 2
-_LAST_WORD = re.compile(r"(\w[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*)$")
 
 
 def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
     """The commonest corpus words starting with the last word of ``typed``."""
-    match = _LAST_WORD.search(typed.strip()) if typed else None
-    if not match:
-        return []
+    words = WORD_PATTERN.findall(typed.strip()) if typed else []
+    if not words or not typed.strip().endswith(words[-1]):
+        return []  # the text ends in punctuation: no word is being typed
     analyzer = searcher.schema["text"].analyzer
-    terms = [t.text for t in analyzer(match.group(1), removestops=False)]
+    terms = [t.text for t in analyzer(words[-1], removestops=False)]
     if not terms:
         return []
     reader = searcher.reader()
