@@ -253,8 +253,11 @@ def client(sample_index):
     return create_app({"TESTING": True, "INDEX_DIR": str(sample_index.index_dir)}).test_client()
 
 
+# A URL cannot carry a lone surrogate (the test client could not even encode one): in a
+# parameter it arrives as U+FFFD. Raw invalid bytes have their own test below.
+url_text = query_text.map(lambda text: text.encode("utf-8", "replace").decode("utf-8"))
 param_text = st.one_of(
-    query_text,
+    url_text,
     st.sampled_from(["", "0", "-1", "1", "5", "01", "1e3", "١", "²", "9" * 40, " 2", "2 ", "0x10",
                      "NaN", "inf", "true", "[]", "%00", "\x00"]),
 )
@@ -300,7 +303,7 @@ def test_many_source_filters_never_give_500(client, sources):
 
 
 @FUZZ
-@given(hostile_text, query_text)
+@given(hostile_text, url_text)
 def test_document_view_never_gives_500(client, source, query):
     path = "/doc/" + quote(source, safe="/", errors="surrogatepass")  # lone surrogates: bad UTF-8
     response = client.get(path, query_string={"q": query})
