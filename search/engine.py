@@ -37,13 +37,10 @@ class Columns:
         live = np.zeros(count, dtype=bool)
         live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         self.live = live
-        names = sorted(set(reader.column_reader("source")))
-        self.source_names = names
-        position = {name: i for i, name in enumerate(names)}
-        self.source_of = np.fromiter(
-            (position[value] for value in reader.column_reader("source")),
-            dtype=np.int32, count=count,
-        )
+        sources = np.array(list(reader.column_reader("source")), dtype=object)
+        names, source_of = np.unique(sources, return_inverse=True)
+        self.source_names = [str(name) for name in names]
+        self.source_of = source_of.astype(np.int32).reshape(count)
 
 
 class Engine:
