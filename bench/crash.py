@@ -30,7 +30,6 @@ import argparse
 import http.client
 import json
 import logging
-import os
 import random
 import signal
 import subprocess

@@ -13,6 +13,14 @@ SAMPLE_CORPUS = ROOT / "index_data"
 EDGE_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
+def write_corpus(folder: Path, files: dict[str, str]) -> Path:
+    """A small corpus made for one test: ``{name: text}`` written as UTF-8 into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sample_corpus() -> Path:
     return SAMPLE_CORPUS

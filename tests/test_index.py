@@ -22,6 +22,8 @@ from search import (ArabicAnalyzer, BuildInProgressError, Index, IndexNotFoundEr
 from search import storage
 from search.index import make_schema
 
+from conftest import write_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 BINARY = bytes(range(256)) * 4  # NUL bytes and controls: never text
@@ -34,11 +36,7 @@ FILES = {
 
 @pytest.fixture
 def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_corpus(tmp_path / "corpus", FILES)
 
 
 @pytest.fixture

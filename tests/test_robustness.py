@@ -12,6 +12,8 @@ import pytest
 
 from search import Index
 
+from conftest import write_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -73,10 +75,7 @@ FILES = {
 
 @pytest.fixture
 def built(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in FILES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+    corpus = write_corpus(tmp_path / "corpus", FILES)
     index = Index.build(corpus, tmp_path / "index")
     return corpus, index
 
