@@ -20,7 +20,8 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+
+from .postings import open_segments
 
 #: Postings kept in the cache, in all (about 12 bytes each).
 CACHE_POSTINGS = 20_000_000
@@ -46,23 +47,27 @@ class Columns:
 class Engine:
     """Evaluates queries over one generation; shared by threads (readers are not)."""
 
-    def __init__(self, reader, fieldname="text"):
+    def __init__(self, reader, folder, fieldname="text"):
         self.fieldname = fieldname
         self.columns = Columns(reader, fieldname)
+        leaves = reader.leaf_readers()
+        self.segments = list(zip(
+            open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves]),
+            [offset for _, offset in leaves]))
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
 
     # -- postings ------------------------------------------------------------------
 
-    def postings(self, reader, term: str) -> tuple[np.ndarray, np.ndarray]:
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, weights) of a term, sorted by document number."""
         with self._lock:
             found = self._cache.get(term)
             if found is not None:
                 self._cache.move_to_end(term)
                 return found
-        found = _read_postings(reader, self.fieldname, term)
+        found = self._read_postings(term)
         with self._lock:
             self._cache[term] = found
             self._cached += len(found[0])
@@ -70,6 +75,38 @@ class Engine:
                 _, (ids, _weights) = self._cache.popitem(last=False)
                 self._cached -= len(ids)
         return found
+
+    def _read_postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """All postings of a term across segments, from the memory-mapped arrays."""
+        id_parts, weight_parts = [], []
+        for segment, offset in self.segments:
+            number = segment.find(term)
+            if number >= 0:
+                docs, weights = segment.postings(number)
+                id_parts.append(docs.astype(np.int64) + offset)
+                weight_parts.append(weights.astype(np.float64))
+        if not id_parts:
+            return _EMPTY
+        if len(id_parts) == 1:
+            return id_parts[0], weight_parts[0]
+        return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+    def positions(self, term: str, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) arrays of a term's occurrences in the candidate
+        documents (sorted global numbers)."""
+        doc_parts, position_parts = [], []
+        bounds = [offset for _, offset in self.segments[1:]] + [len(self.columns.live)]
+        for (segment, offset), end in zip(self.segments, bounds):
+            number = segment.find(term)
+            wanted = candidates[(candidates >= offset) & (candidates < end)]
+            if number < 0 or not len(wanted):
+                continue
+            docs, positions = segment.positions_of(number, (wanted - offset).astype(np.uint32))
+            doc_parts.append(docs + offset)
+            position_parts.append(positions)
+        if not doc_parts:
+            return _EMPTY[0], _EMPTY[0]
+        return np.concatenate(doc_parts), np.concatenate(position_parts)
 
     # -- evaluation ----------------------------------------------------------------
 
@@ -168,9 +205,11 @@ class _Context:
 
     def term(self, query: wq.Term):
         fieldname, text = query.fieldname, query.text
-        if fieldname != self.engine.fieldname or (fieldname, text) not in self.reader:
+        if fieldname != self.engine.fieldname:
             return _EMPTY
-        ids, weights = self.engine.postings(self.reader, text)
+        ids, weights = self.engine.postings(text)
+        if not len(ids):
+            return _EMPTY
         idf = self.group_idf.get((fieldname, text))
         if idf is None:
             idf = self.searcher.idf(fieldname, text)
@@ -192,8 +231,7 @@ class _Context:
         for offset, group in enumerate(query.subqueries):
             keys = [docs * _STRIDE + positions - offset + _STRIDE // 2
                     for docs, positions in (
-                        _read_positions(self.reader, self.engine.fieldname, term, ids)
-                        for term in _group_terms(group))]
+                        self.engine.positions(term, ids) for term in _group_terms(group))]
             keys = np.unique(np.concatenate(keys)) if keys else _EMPTY[0]
             common = keys if common is None else np.intersect1d(common, keys,
                                                                 assume_unique=True)
@@ -229,68 +267,3 @@ def _intersection(parts, boost=1.0):
         if not len(ids):
             return _EMPTY
     return (ids, scores * boost) if boost != 1 else (ids, scores)
-
-
-def _read_postings(reader, fieldname, term):
-    """All postings of a term across segments, as sorted arrays."""
-    id_parts, weight_parts = [], []
-    for segment, offset in reader.leaf_readers():
-        if (fieldname, term) not in segment:
-            continue
-        matcher = segment.postings(fieldname, term)
-        if isinstance(matcher, W3LeafMatcher):
-            while matcher.is_active():
-                if matcher._ids is None:
-                    matcher._read_ids()
-                if matcher._weights is None:
-                    matcher._read_weights()
-                id_parts.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
-                weight_parts.append(np.asarray(matcher._weights, dtype=np.float64))
-                if matcher._lastblock:
-                    break
-                matcher._next_block()
-        else:
-            ids, weights = [], []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-            id_parts.append(np.asarray(ids, dtype=np.int64) + offset)
-            weight_parts.append(np.asarray(weights, dtype=np.float64))
-    if not id_parts:
-        return _EMPTY
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
-
-
-def _read_positions(reader, fieldname, term, candidates):
-    """(document, position) arrays of a term's occurrences in the candidate documents."""
-    docs, positions = [], []
-    for segment, offset in reader.leaf_readers():
-        if (fieldname, term) not in segment:
-            continue
-        decode = segment.schema[fieldname].format.decode_positions
-        matcher = segment.postings(fieldname, term)
-        while matcher.is_active():
-            if isinstance(matcher, W3LeafMatcher):
-                if matcher._ids is None:
-                    matcher._read_ids()
-                block = np.asarray(matcher._ids, dtype=np.int64) + offset
-                wanted = np.nonzero(np.isin(block, candidates, assume_unique=True))[0]
-                if len(wanted):
-                    if matcher._values is None:
-                        matcher._read_values()
-                    for i in wanted:
-                        found = decode(matcher._values[i])
-                        docs.extend([block[i]] * len(found))
-                        positions.extend(found)
-                if matcher._lastblock:
-                    break
-                matcher._next_block()
-            else:
-                docnum = matcher.id() + offset
-                if np.isin(docnum, candidates):
-                    found = decode(matcher.value())
-                    docs.extend([docnum] * len(found))
-                    positions.extend(found)
-                matcher.next()
-    return np.asarray(docs, dtype=np.int64), np.asarray(positions, dtype=np.int64)

@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from . import storage
+from . import postings, storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
 from .engine import Engine, top
 from .errors import RebuildNeededError, SearchError, UnknownSourceError
@@ -37,7 +37,7 @@ from .stemgroups import GroupedBM25F, StemGroups
 from .suggest import complete_word, did_you_mean
 
 #: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 WRITER_MEMORY_MB = 256
 #: Full builds of corpora larger than this use a writer process per core (Whoosh's
 #: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
@@ -323,7 +323,7 @@ class Index:
         with self._lock:
             engine = self._engines.get(generation)
         if engine is None:
-            engine = Engine(searcher.reader())
+            engine = Engine(searcher.reader(), generation)
             with self._lock:
                 self._engines = {generation: self._engines.get(generation, engine)}
                 engine = self._engines[generation]
@@ -414,9 +414,10 @@ class _WriteReport:
 
 
 def _writer_options(procs: int) -> dict:
+    options = {"limitmb": WRITER_MEMORY_MB, "codec": postings.RecordingCodec()}
     if procs > 1:
-        return {"limitmb": WRITER_MEMORY_MB, "procs": procs, "multisegment": True}
-    return {"limitmb": WRITER_MEMORY_MB}
+        options.update(procs=procs, multisegment=True)
+    return options
 
 
 def _procs_for(corpus_dir: Path) -> int:
@@ -478,6 +479,9 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light") -> None:
+    # Merges retire segments: their posting arrays go with them.
+    postings.remove_unused(temporary, [segment.segment_id() for segment in
+                                       windex.open_dir(str(temporary))._segments()])
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,

@@ -1,0 +1,222 @@
+"""Posting lists as flat arrays beside each Whoosh segment, for numpy to memory-map.
+
+Whoosh keeps a posting list as pickled, compressed blocks of 128 postings, so reading
+one builds a Python object per posting (about 0.8 µs each): at a million passages
+that costs more than everything else a query does. While Whoosh writes a segment,
+``RecordingCodec`` copies the document numbers and weights of the text field's postings
+into flat files named after the segment (``MAIN_<id>-postings.<part>``):
+
+- ``terms``: the terms in UTF-8, in Whoosh's order (by bytes), back to back;
+- ``index``: int64 triples per term: where the term, its postings and its positions end;
+- ``docs``: uint32 segment-local document numbers; ``weights``: float32 frequencies;
+- ``positions``: uint32 word positions, ``weight`` of them per posting, in posting order.
+
+Reading a posting list is then two slices of memory-mapped arrays, and a phrase reads
+the positions of its candidate documents only. Segments never
+change once written, so neither do their arrays; ``remove_unused`` deletes the arrays
+of segments a merge has retired.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+from array import array
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+
+FIELD = "text"
+SUFFIX = "-postings"
+PARTS = ("terms", "index", "docs", "weights", "positions")
+_STREAMED = ("docs", "weights", "positions")
+_ONE_POSITION = b"\x00\x00\x00\x01"  # Whoosh's Positions value: count, then a pickle
+_PICKLED_BYTE = 75  # pickle's BININT1 opcode: a position below 256
+#: Postings buffered in memory before they are appended to the files.
+FLUSH_EVERY = 1 << 20
+_SIDECAR = re.compile(r"^(.+)" + SUFFIX + r"\.(" + "|".join(PARTS) + r")$")
+
+
+def _path(folder, segment_id: str, part: str) -> Path:
+    return Path(folder) / f"{segment_id}{SUFFIX}.{part}"
+
+
+class RecordingCodec(W3Codec):
+    """Whoosh's codec, plus the flat posting arrays of one field for every segment."""
+
+    def field_writer(self, storage, segment):
+        return _RecordingFieldWriter(self, storage, segment)
+
+
+class _RecordingFieldWriter(W3FieldWriter):
+    """Writes postings as Whoosh does and appends the text field's to flat files."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._folder = storage.folder
+        self._segment_id = segment.segment_id()
+        self._recording = False
+        self._files = None
+        self._terms = bytearray()
+        self._index = array("q")
+        self._docs = array("I")
+        self._weights = array("f")
+        self._positions = array("I")
+        self._written = 0  # postings already flushed to the files
+        self._positions_written = 0
+        self._decode = None
+
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        self._recording = fieldname == FIELD
+        if self._recording:
+            self._decode = fieldobj.format.decode_positions
+
+    def add(self, docnum, weight, vbytes, length):
+        self._postwriter.add_posting(docnum, weight, vbytes, length)
+        if self._recording:
+            self._docs.append(docnum)
+            self._weights.append(weight)
+            if vbytes[9] == _PICKLED_BYTE and vbytes[:4] == _ONE_POSITION:
+                self._positions.append(vbytes[10])  # the common case, without unpickling
+            else:
+                found = self._decode(vbytes)
+                if len(found) != weight:
+                    raise ValueError(f"{len(found)} positions for a weight of {weight}")
+                self._positions.extend(found)
+
+    def finish_term(self):
+        super().finish_term()
+        if self._recording:
+            self._terms += self._btext
+            self._index.append(len(self._terms))
+            self._index.append(self._written + len(self._docs))
+            self._index.append(self._positions_written + len(self._positions))
+            if len(self._docs) >= FLUSH_EVERY:
+                self._flush()
+
+    def _flush(self):
+        if self._files is None:
+            self._files = {part: open(_path(self._folder, self._segment_id, part), "wb")
+                           for part in _STREAMED}
+        self._docs.tofile(self._files["docs"])
+        self._weights.tofile(self._files["weights"])
+        self._positions.tofile(self._files["positions"])
+        self._written += len(self._docs)
+        self._positions_written += len(self._positions)
+        self._docs = array("I")
+        self._weights = array("f")
+        self._positions = array("I")
+
+    def close(self):
+        super().close()
+        self._flush()
+        for handle in self._files.values():
+            handle.close()
+        _path(self._folder, self._segment_id, "terms").write_bytes(bytes(self._terms))
+        with open(_path(self._folder, self._segment_id, "index"), "wb") as out:
+            self._index.tofile(out)
+
+
+def _map(path: Path, dtype) -> np.ndarray:
+    """A read-only memory map of a file of ``dtype`` (an empty array for an empty file)."""
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+class SegmentPostings:
+    """The flat posting arrays of one segment, memory-mapped (shared by threads)."""
+
+    def __init__(self, folder, segment_id: str):
+        terms_path = _path(folder, segment_id, "terms")
+        with open(terms_path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            self._terms = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        index = _map(_path(folder, segment_id, "index"), np.int64).reshape(-1, 3)
+        self.count = len(index)
+        self._term_ends = index[:, 0]
+        self._posting_ends = index[:, 1]
+        self._position_ends = index[:, 2]
+        self.docs = _map(_path(folder, segment_id, "docs"), np.uint32)
+        self.weights = _map(_path(folder, segment_id, "weights"), np.float32)
+        self.positions = _map(_path(folder, segment_id, "positions"), np.uint32)
+
+    def _term(self, number: int) -> bytes:
+        start = int(self._term_ends[number - 1]) if number else 0
+        return self._terms[start:int(self._term_ends[number])]
+
+    def _lower_bound(self, key: bytes) -> int:
+        """The number of the first term not below ``key``."""
+        low, high = 0, self.count
+        while low < high:
+            middle = (low + high) // 2
+            if self._term(middle) < key:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    def find(self, term: str) -> int:
+        """The term's number, or -1."""
+        key = term.encode("utf-8")
+        number = self._lower_bound(key)
+        return number if number < self.count and self._term(number) == key else -1
+
+    def postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """(segment-local document numbers, weights) of term ``number``, as mapped views."""
+        start = int(self._posting_ends[number - 1]) if number else 0
+        end = int(self._posting_ends[number])
+        return self.docs[start:end], self.weights[start:end]
+
+    def positions_of(self, number: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) arrays of term ``number`` in the ``wanted`` segment-local
+        documents (sorted), one entry per occurrence."""
+        docs, weights = self.postings(number)
+        found = np.searchsorted(docs, wanted)
+        inside = found < len(docs)
+        found = found[inside]
+        found = found[docs[found] == wanted[inside]]
+        if not len(found):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        counts = weights.astype(np.int64)
+        ends = np.cumsum(counts)
+        base = int(self._position_ends[number - 1]) if number else 0
+        starts = base + ends[found] - counts[found]
+        lengths = counts[found]
+        # The positions of posting i are positions[starts[i] : starts[i] + lengths[i]].
+        steps = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        where = np.repeat(starts, lengths) + steps
+        return (np.repeat(docs[found].astype(np.int64), lengths),
+                self.positions[where].astype(np.int64))
+
+    def doc_frequency(self, number: int) -> int:
+        start = int(self._posting_ends[number - 1]) if number else 0
+        return int(self._posting_ends[number]) - start
+
+    def expand_prefix(self, prefix: str):
+        """Terms starting with ``prefix``, in order."""
+        key = prefix.encode("utf-8")
+        number = self._lower_bound(key)
+        while number < self.count:
+            term = self._term(number)
+            if not term.startswith(key):
+                return
+            yield term.decode("utf-8")
+            number += 1
+
+
+def open_segments(folder, segment_ids) -> list[SegmentPostings]:
+    """The posting arrays of these segments (FileNotFoundError if one lacks them)."""
+    return [SegmentPostings(folder, segment_id) for segment_id in segment_ids]
+
+
+def remove_unused(folder, segment_ids) -> None:
+    """Delete the posting arrays of segments that are no longer in the index."""
+    keep = set(segment_ids)
+    for path in Path(folder).iterdir():
+        found = _SIDECAR.match(path.name)
+        if found and found.group(1) not in keep:
+            path.unlink()
