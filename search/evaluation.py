@@ -98,8 +98,7 @@ def write_run(run: Run, path: str | Path, tag: str) -> None:
         raise ValueError(f"run tag must be one word, got {tag!r}")
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         for qid, ranked in run.items():
-            for rank, (docid, score) in enumerate(ranked, 1):
-                out.write(f"{qid}\tQ0\t{docid}\t{rank}\t{score!r}\t{tag}\n")
+            out.writelines(f"{qid}\tQ0\t{docid}\t{rank}\t{score!r}\t{tag}\n" for rank, (docid, score) in enumerate(ranked, 1))
 
 
 def _trec_order(ranked: list[tuple[str, float]]) -> list[str]:
@@ -181,13 +180,15 @@ def qpc_passages(collection: dict[str, str]):
 
 
 def run_questions(index, questions: dict[str, str], no_answer_threshold: float | None = None,
-                  depth: int = DEPTH) -> Run:
-    """Ask ``index`` every question; answer ``-1`` when nothing matches or the top score
-    per question word is below ``no_answer_threshold``.
+                  depth: int = DEPTH, no_answer_model: bool = False) -> Run:
+    """Ask ``index`` every question; answer ``-1`` when nothing matches, when the top
+    score per question word is below ``no_answer_threshold``, or, with
+    ``no_answer_model``, when the model of ``search.noanswer`` says so.
 
     An empty result becomes the no-answer line so that the question still counts
     (rule 6 would otherwise drop it from the average and flatter the run).
     """
+    from search import noanswer
     from search.errors import QueryError
 
     run: Run = {}
@@ -199,7 +200,10 @@ def run_questions(index, questions: dict[str, str], no_answer_threshold: float |
                                                             per_word=True)]
         except QueryError:
             ranked = []
-        if not ranked or (no_answer_threshold is not None and ranked[0][1] < no_answer_threshold):
+        weak = bool(ranked) and (
+            (no_answer_threshold is not None and ranked[0][1] < no_answer_threshold)
+            or (no_answer_model and noanswer.unanswerable(noanswer.features(index, question, ranked))))
+        if not ranked or weak:
             ranked = [(NO_ANSWER, ranked[0][1] if ranked else 0.0)]
         run[qid] = ranked
     return run
@@ -207,11 +211,12 @@ def run_questions(index, questions: dict[str, str], no_answer_threshold: float |
 
 def evaluate(data_dir: str | Path, split: str = "dev", index_dir: str | Path | None = None,
              no_answer_threshold: float | None = NO_ANSWER_THRESHOLD, run_file: str | Path | None = None,
-             tag: str = "arabic-search") -> dict:
+             tag: str = "arabic-search", no_answer_model: bool = False) -> dict:
     """Index the collection, run the ``split`` questions (``"both"`` = train and dev), score.
 
     The index is built into ``index_dir`` (a temporary folder if None). Returns
-    ``{split: score_run(...) + {"run": run}}``. With ``run_file``, each split's run is
+    ``{split: score_run(...) + {"run": run}}``. ``no_answer_model`` adds the model of
+    ``search.noanswer`` to the no-answer decision (see ``run_questions``). With ``run_file``, each split's run is
     written there (``name.<split>.ext`` when several splits are asked for).
     """
     from search import Index
@@ -226,7 +231,8 @@ def evaluate(data_dir: str | Path, split: str = "dev", index_dir: str | Path | N
         results = {}
         for name in splits:
             _, questions_path, qrels_path = files[name]
-            run = run_questions(index, load_questions(questions_path), no_answer_threshold)
+            run = run_questions(index, load_questions(questions_path), no_answer_threshold,
+                                no_answer_model=no_answer_model)
             results[name] = {**score_run(run, load_qrels(qrels_path)), "run": run}
             if run_file:
                 target = Path(run_file)
@@ -260,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-answer-threshold", type=float, default=NO_ANSWER_THRESHOLD,
                         help="answer -1 when the top score per question word is lower "
                              "(default %(default)s, tuned on train; 0 turns it off)")
+    parser.add_argument("--no-answer-model", action="store_true",
+                        help="also answer -1 when the no-answer model (search/noanswer.py) says so")
     parser.add_argument("--per-query", action="store_true", help="also print AP and RR of every question")
     args = parser.parse_args(argv)
     try:
@@ -274,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                        for name in splits}
             label = Path(args.score).name
         else:
-            results = evaluate(args.data_dir, args.split, args.index_dir, args.no_answer_threshold, args.run_file)
+            results = evaluate(args.data_dir, args.split, args.index_dir, args.no_answer_threshold or None,
+                               args.run_file, no_answer_model=args.no_answer_model)
             label = "arabic-search"
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
