@@ -33,7 +33,9 @@ from pathlib import Path
 
 NO_ANSWER = "-1"
 #: Answer "no answer" when the top score per question word is lower (tuned on train:
-#: MAP@10 rises on a plateau from 2.4 to 2.8; docs/relevance.md).
+#: MAP@10 rises on a plateau from 2.4 to 2.8; docs/relevance.md). The logistic model of
+#: ``search.noanswer`` does better on train under cross-validation but not on dev, so it
+#: is an option (``no_answer_model``), not the default.
 NO_ANSWER_THRESHOLD = 2.4
 DEPTH = 10
 SPLITS = ("train", "dev")
