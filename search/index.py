@@ -51,14 +51,16 @@ BM25_K1 = 1.2
 
 def make_schema() -> Schema:
     """The passage schema."""
+    text = TEXT(analyzer=ArabicAnalyzer(stem=False), stored=True, phrase=True,
+                multitoken_query="or")
+    text.format = postings.TextPositions(field_boost=text.format.field_boost)
     return Schema(
         id=STORED(),  # "source#number": returned, never searched
         source=ID(stored=True, sortable=True),
         passage=STORED(),
         span=STORED(),
         title=STORED(),
-        text=TEXT(analyzer=ArabicAnalyzer(stem=False), stored=True, phrase=True,
-                  multitoken_query="or"),
+        text=text,
     )
 
 

@@ -25,8 +25,11 @@ import re
 from array import array
 from pathlib import Path
 
+from collections import defaultdict
+
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.formats import Positions, tokens
 
 FIELD = "text"
 SUFFIX = "-postings"
@@ -37,6 +40,33 @@ _PICKLED_BYTE = 75  # pickle's BININT1 opcode: a position below 256
 #: Postings buffered in memory before they are appended to the files.
 FLUSH_EVERY = 1 << 20
 _SIDECAR = re.compile(r"^(.+)" + SUFFIX + r"\.(" + "|".join(PARTS) + r")$")
+
+
+class TextPositions(Positions):
+    """Whoosh's ``Positions`` format, making the same bytes with less work.
+
+    Most postings hold one position below 256, whose encoding (a count, then a pickled
+    one-item list) is the same but for one byte: those come from a table instead of
+    ``pickle``. Every token weighs 1, so a word's weight is its count.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        kwargs["positions"] = True
+        found = defaultdict(list)
+        for token in tokens(value, analyzer, kwargs):
+            found[token.text].append(token.pos)
+        boost = self.field_boost
+        encode = self.encode
+        for word, positions in found.items():
+            yield word, len(positions), len(positions) * boost, encode(positions)
+
+    def encode(self, poslist):
+        if len(poslist) == 1 and 0 <= poslist[0] < 256:
+            return _ONE_POSITION_VALUES[poslist[0]]
+        return super().encode(poslist)
+
+
+_ONE_POSITION_VALUES = tuple(Positions.encode(None, [position]) for position in range(256))
 
 
 def _path(folder, segment_id: str, part: str) -> Path:
@@ -67,6 +97,37 @@ class _RecordingFieldWriter(W3FieldWriter):
         self._written = 0  # postings already flushed to the files
         self._positions_written = 0
         self._decode = None
+
+    def add_postings(self, schema, lengths, items):
+        """Whoosh's loop over sorted postings, with each field's document lengths read
+        once per document instead of once per posting (a column lookup each: a tenth
+        of the build time)."""
+        field = term = None
+        field_lengths = ()
+        add = self.add
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != field:
+                if term is not None:
+                    self.finish_term()
+                if field is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                field, term = fieldname, None
+                field_lengths = _document_lengths(lengths, fieldname)
+            if docnum == -1:  # Whoosh's marker for spelling words, which have no postings
+                continue
+            if btext != term:
+                if term is not None:
+                    self.finish_term()
+                self.start_term(btext)
+                term = btext
+            length = field_lengths[docnum] if docnum < len(field_lengths) else \
+                (lengths.doc_field_length(docnum, fieldname) if lengths else 0)
+            add(docnum, weight, value if value is not None else b"", length)
+        if term is not None:
+            self.finish_term()
+        if field is not None:
+            self.finish_field()
 
     def start_field(self, fieldname, fieldobj):
         super().start_field(fieldname, fieldobj)
@@ -118,6 +179,15 @@ class _RecordingFieldWriter(W3FieldWriter):
         _path(self._folder, self._segment_id, "terms").write_bytes(bytes(self._terms))
         with open(_path(self._folder, self._segment_id, "index"), "wb") as out:
             self._index.tofile(out)
+
+
+def _document_lengths(lengths, fieldname) -> list[int]:
+    """Every document's length in ``fieldname``, or () when ``lengths`` cannot count its
+    documents (the caller then asks per posting)."""
+    count = getattr(lengths, "doc_count_all", None)
+    if count is None:
+        return ()
+    return [lengths.doc_field_length(docnum, fieldname) for docnum in range(count())]
 
 
 def _map(path: Path, dtype) -> np.ndarray:

@@ -129,3 +129,24 @@ def test_an_index_without_arrays_says_so(tmp_path):
         path.unlink()
     with pytest.raises(FileNotFoundError):
         Index.open(tmp_path / "index").search("سوريا")
+
+
+@pytest.mark.parametrize("positions", [[0], [7], [255], [256], [3, 9], [70000], [0, 255, 256]])
+def test_text_positions_encode_as_whoosh_does(positions):
+    from whoosh.formats import Positions
+
+    assert postings.TextPositions().encode(positions) == Positions().encode(positions)
+    assert postings.TextPositions().decode_positions(
+        postings.TextPositions().encode(positions)) == positions
+
+
+def test_text_positions_give_whooshs_values():
+    from whoosh.formats import Positions
+
+    from search.analysis import ArabicAnalyzer
+
+    analyzer = ArabicAnalyzer(stem=False)
+    text = "ٱلْكِتَٰبُ في سوريا و سوريا ثم " + LONG
+    ours = sorted(postings.TextPositions().word_values(text, analyzer))
+    theirs = sorted(Positions().word_values(text, analyzer))
+    assert ours == theirs
