@@ -44,7 +44,10 @@ def main():
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating.")
 @click.option("--no-wait", is_flag=True, help="Fail at once if another build is running.")
-def index_command(corpus, index_dir, rebuild, no_wait):
+@click.option("--roots/--no-roots", default=None,
+              help="Keep a table of word roots: questions also match words by root "
+                   "(slower to build; an update keeps the index's choice).")
+def index_command(corpus, index_dir, rebuild, no_wait, roots):
     """Index the text files of CORPUS (default: index_data/).
 
     Incremental by default: only new, changed and removed files are re-indexed. The new
@@ -55,10 +58,11 @@ def index_command(corpus, index_dir, rebuild, no_wait):
     try:
         if rebuild or not (Path(index_dir) / "current").exists():
             _index, report = Index.build_with_report(
-                corpus, index_dir, progress=bar, wait=not no_wait)
+                corpus, index_dir, progress=bar, wait=not no_wait, roots=bool(roots))
             action = "built"
         else:
-            report = Index.open(index_dir).update(corpus, progress=bar, wait=not no_wait)
+            report = Index.open(index_dir).update(corpus, progress=bar, wait=not no_wait,
+                                                  roots=roots)
             action = "updated"
     except SearchError as error:
         bar.finish()
@@ -166,11 +170,13 @@ def serve_command(index_dir, host, port, threads):
 @click.option("--split", type=click.Choice(["train", "dev", "both"]), default="both",
               show_default=True)
 @click.option("--run-file", type=click.Path(dir_okay=False), help="Write the run here.")
-def eval_command(data_dir, split, run_file):
+@click.option("--no-roots", is_flag=True, help="Index without roots, to compare.")
+def eval_command(data_dir, split, run_file, no_roots):
     """Score retrieval on the Qur'an QA 2023 Task A data in DATA_DIR (MAP@10, MRR@10)."""
     from .evaluation import main as evaluation_main
 
-    argv = [data_dir, "--split", split] + (["--run-file", run_file] if run_file else [])
+    argv = [data_dir, "--split", split] + (["--run-file", run_file] if run_file else []) \
+        + (["--no-roots"] if no_roots else [])
     sys.exit(evaluation_main(argv))
 
 

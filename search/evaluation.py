@@ -37,6 +37,11 @@ NO_ANSWER = "-1"
 #: ``search.noanswer`` does better on train under cross-validation but not on dev, so it
 #: is an option (``no_answer_model``), not the default.
 NO_ANSWER_THRESHOLD = 2.4
+#: The same with roots: root groups add to every score, so the threshold is higher
+#: (tuned on train with ``roots.ROOT_WEIGHT``: plateau 4.5-5.0; docs/relevance.md).
+NO_ANSWER_THRESHOLD_ROOTS = 5.0
+#: ``evaluate``'s default: the threshold tuned for the index built.
+TUNED = "tuned"
 DEPTH = 10
 SPLITS = ("train", "dev")
 # The organisers' BM25 dev run, as scored by the official script (SOURCE.md).
@@ -211,25 +216,36 @@ def run_questions(index, questions: dict[str, str], no_answer_threshold: float |
     return run
 
 
+def no_answer_threshold_for(roots: bool) -> float:
+    """The no-answer threshold tuned for an index with or without roots."""
+    return NO_ANSWER_THRESHOLD_ROOTS if roots else NO_ANSWER_THRESHOLD
+
+
 def evaluate(data_dir: str | Path, split: str = "dev", index_dir: str | Path | None = None,
-             no_answer_threshold: float | None = NO_ANSWER_THRESHOLD, run_file: str | Path | None = None,
-             tag: str = "arabic-search", no_answer_model: bool = False) -> dict:
+             no_answer_threshold: float | None | str = TUNED, run_file: str | Path | None = None,
+             tag: str = "arabic-search", no_answer_model: bool = False, roots: bool = True) -> dict:
     """Index the collection, run the ``split`` questions (``"both"`` = train and dev), score.
 
-    The index is built into ``index_dir`` (a temporary folder if None). Returns
+    The index is built into ``index_dir`` (a temporary folder if None), with the root
+    table (question words also match by root) unless ``roots`` is False.
+    ``no_answer_threshold``: ``TUNED`` (the one tuned for that index), a number, or None
+    (off). Returns
     ``{split: score_run(...) + {"run": run}}``. ``no_answer_model`` adds the model of
     ``search.noanswer`` to the no-answer decision (see ``run_questions``). With ``run_file``, each split's run is
     written there (``name.<split>.ext`` when several splits are asked for).
     """
     from search import Index
 
+    if no_answer_threshold == TUNED:
+        no_answer_threshold = no_answer_threshold_for(roots)
     splits = SPLITS if split == "both" else (split,)
     if any(name not in SPLITS for name in splits):
         raise ValueError(f"split must be one of train, dev, both; got {split!r}")
     files = {name: task_files(data_dir, name) for name in splits}
     collection = load_collection(files[splits[0]][0])
     with tempfile.TemporaryDirectory(prefix="quranqa-") as scratch:
-        index = Index.build_from_passages(qpc_passages(collection), Path(index_dir or Path(scratch) / "index"))
+        index = Index.build_from_passages(qpc_passages(collection),
+                                          Path(index_dir or Path(scratch) / "index"), roots=roots)
         results = {}
         for name in splits:
             _, questions_path, qrels_path = files[name]
@@ -265,11 +281,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=DEPTH,
                         help="with --score: passages counted per question (0: all, as the official checker)")
     parser.add_argument("--index-dir", help="build the index here instead of a temporary folder")
-    parser.add_argument("--no-answer-threshold", type=float, default=NO_ANSWER_THRESHOLD,
+    parser.add_argument("--no-answer-threshold", type=float,
                         help="answer -1 when the top score per question word is lower "
-                             "(default %(default)s, tuned on train; 0 turns it off)")
+                             f"(default, tuned on train: {NO_ANSWER_THRESHOLD_ROOTS}, "
+                             f"{NO_ANSWER_THRESHOLD} with --no-roots; 0 turns it off)")
     parser.add_argument("--no-answer-model", action="store_true",
                         help="also answer -1 when the no-answer model (search/noanswer.py) says so")
+    parser.add_argument("--no-roots", action="store_true",
+                        help="build the index without roots (question words match by stem only)")
     parser.add_argument("--per-query", action="store_true", help="also print AP and RR of every question")
     args = parser.parse_args(argv)
     try:
@@ -284,9 +303,11 @@ def main(argv: list[str] | None = None) -> int:
                        for name in splits}
             label = Path(args.score).name
         else:
-            results = evaluate(args.data_dir, args.split, args.index_dir, args.no_answer_threshold or None,
-                               args.run_file, no_answer_model=args.no_answer_model)
-            label = "arabic-search"
+            threshold = TUNED if args.no_answer_threshold is None else (args.no_answer_threshold or None)
+            results = evaluate(args.data_dir, args.split, args.index_dir, threshold,
+                               args.run_file, no_answer_model=args.no_answer_model,
+                               roots=not args.no_roots)
+            label = "arabic-search" + (" (no roots)" if args.no_roots else "")
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -32,6 +32,7 @@ from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_
                        split_passages)
 from .query import QueryBuilder, parse, plain_words, question_frame_words
 from .results import FacetCount, Hit, SearchResult
+from .roots import RootGroups, RootTable, store_table as store_root_table
 from .snippets import snippet
 from .stemgroups import GroupedBM25F, StemGroups
 from .suggest import complete_word, did_you_mean
@@ -153,6 +154,7 @@ class Index:
             self._sources = frozenset(meta["files"])
             self._frame_words = None
             self._engines = {}
+            self._root_table = RootTable.load(generation) if meta.get("roots") else None
 
     @property
     def generation(self) -> str:
@@ -188,15 +190,19 @@ class Index:
             local.searcher = searcher
             local.groups = StemGroups(searcher.reader(),
                                       stemmer=self.meta.get("stemmer", "light"))
+            local.root_groups = RootGroups(self._root_table, searcher.reader()) \
+                if self._root_table is not None else None
             local.generation = self._generation
             if old is not None:
                 old.close()
         return local.searcher
 
     def _builder(self, ignore=frozenset()):
-        """This thread's searcher and a query builder on it."""
+        """This thread's searcher and a query builder on it (with the root groups of an
+        index built with roots; the builder uses them for questions only)."""
         searcher = self._searcher()
-        return searcher, QueryBuilder(searcher, self._local.groups, ignore=ignore)
+        return searcher, QueryBuilder(searcher, self._local.groups, ignore=ignore,
+                                      root_groups=self._local.root_groups)
 
     def close(self) -> None:
         """Close this thread's searcher (the next search opens a new one)."""
@@ -209,29 +215,32 @@ class Index:
     # -- writing -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, corpus_dir, index_dir, progress=None, wait=True) -> "Index":
+    def build(cls, corpus_dir, index_dir, progress=None, wait=True,
+              roots: bool = False) -> "Index":
         """Index every file of ``corpus_dir`` into a new generation and publish it.
-        ``progress(source, done, total)`` is called after each file."""
-        index, _report = cls.build_with_report(corpus_dir, index_dir, progress, wait)
+        ``progress(source, done, total)`` is called after each file. ``roots`` adds a
+        root table (``search.roots``): questions then also match words by root."""
+        index, _report = cls.build_with_report(corpus_dir, index_dir, progress, wait, roots)
         return index
 
     @classmethod
-    def build_with_report(cls, corpus_dir, index_dir, progress=None, wait=True):
+    def build_with_report(cls, corpus_dir, index_dir, progress=None, wait=True,
+                          roots: bool = False):
         corpus_dir = _existing_folder(corpus_dir)
         with storage.write_lock(index_dir, wait=wait):
             temporary = storage.new_generation(index_dir)
             whoosh_index = windex.create_in(str(temporary), make_schema())
             report = _write(whoosh_index, corpus_dir, {}, progress,
                             procs=_procs_for(corpus_dir))
-            _publish(index_dir, temporary, corpus_dir, report.files_meta)
+            _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
         return cls.open(index_dir), report.summary
 
     @classmethod
     def build_from_passages(cls, passages, index_dir, corpus_dir=None,
-                            stemmer="light", procs: int = 1) -> "Index":
+                            stemmer="light", procs: int = 1, roots: bool = False) -> "Index":
         """Index passages made elsewhere (evaluation collections, benchmarks).
         ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``); ``procs`` > 1
-        writes with that many processes."""
+        writes with that many processes; ``roots`` as in ``build``."""
         with storage.write_lock(index_dir):
             temporary = storage.new_generation(index_dir)
             whoosh_index = windex.create_in(str(temporary), make_schema())
@@ -240,15 +249,20 @@ class Index:
                 for passage in passages:
                     writer.add_document(**_passage_fields(passage))
                     files.setdefault(passage.source, "")
-            _publish(index_dir, temporary, corpus_dir, files, stemmer)
+            _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots)
         return cls.open(index_dir)
 
-    def update(self, corpus_dir=None, progress=None, wait=True) -> BuildReport:
-        """Re-index only new, changed (by content hash) and removed files, atomically."""
+    def update(self, corpus_dir=None, progress=None, wait=True,
+               roots: bool | None = None) -> BuildReport:
+        """Re-index only new, changed (by content hash) and removed files, atomically.
+        ``roots`` None keeps the option the index was built with."""
         corpus_dir = _existing_folder(corpus_dir or self.corpus_dir)
         with storage.write_lock(self.index_dir, wait=wait):
             base = storage.current_generation(self.index_dir)
-            known = storage.read_meta(base)["files"]
+            base_meta = storage.read_meta(base)
+            known = base_meta["files"]
+            if roots is None:
+                roots = bool(base_meta.get("roots"))
             if known and next(iter_corpus_files(corpus_dir), None) is None:
                 # An unmounted disk or a wrong path looks like this: never empty the
                 # index on its word.
@@ -259,7 +273,7 @@ class Index:
                 )
             temporary = storage.new_generation(self.index_dir, copy_from=base)
             report = _write(windex.open_dir(str(temporary)), corpus_dir, known, progress)
-            _publish(self.index_dir, temporary, corpus_dir, report.files_meta)
+            _publish(self.index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
         self.refresh()
         return report.summary
 
@@ -480,7 +494,7 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 
 
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
-             stemmer: str = "light") -> None:
+             stemmer: str = "light", roots: bool = False) -> None:
     # Merges retire segments: their posting arrays go with them.
     postings.remove_unused(temporary, [segment.segment_id() for segment in
                                        windex.open_dir(str(temporary))._segments()])
@@ -491,7 +505,9 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
         "corpus": str(Path(corpus_dir).resolve()) if corpus_dir else None,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": files,
+        "roots": roots,
     })
+    store_root_table(temporary, roots)
     storage.publish(Path(index_dir), temporary)
 
 

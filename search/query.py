@@ -13,7 +13,9 @@ exclusions, too many words) raises ``QueryError`` with a message for people.
 
 Each word becomes the index's forms that share its stem (``stemgroups``), the exact
 form boosted so exact words rank first, and forms with or without a one-letter
-proclitic (ب ل ك ف: "بسوريا" finds "سوريا" and the reverse) at a lower weight.
+proclitic (ب ل ك ف: "بسوريا" finds "سوريا" and the reverse) at a lower weight. In
+question mode, on an index built with roots, each word also brings the forms sharing
+its root (``roots``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from importlib import resources
 
 from whoosh import query as wq
 
+from . import roots
 from .errors import QueryError
 from .stemgroups import GroupedBM25F, StemGroups, idf
 
@@ -153,12 +156,23 @@ class QueryBuilder:
     scored as one term: the builder gives every form the group's IDF through the
     searcher's ``GroupedBM25F`` weighting. ``ignore`` holds stems to leave out (the
     frame words of a question).
+
+    ``root_groups`` (an index built with roots) adds, in question mode (``match="any"``)
+    only, each word's root group beside its stem group: the forms sharing its root,
+    scored with the root's IDF, times ``roots.ROOT_WEIGHT``. Normal search
+    (``match="all"``) does not use roots: a root group would widen which passages match
+    (its forms must then be required), and questions are what it was measured on.
     """
 
-    def __init__(self, searcher, groups: StemGroups, fieldname="text", ignore=frozenset()):
+    def __init__(self, searcher, groups: StemGroups, fieldname="text", ignore=frozenset(),
+                 root_groups: roots.RootGroups | None = None):
         self.reader = searcher.reader()
         self.weighting = searcher.weighting
         self.groups = groups
+        self.root_groups = root_groups
+        #: (root term, the root's IDF) of this query, weighed once all groups are known.
+        self._root_terms: list[tuple[wq.Term, float]] = []
+        self._with_roots = False
         self.fieldname = fieldname
         self.field = self.reader.schema[fieldname]
         self.ignore = ignore
@@ -173,6 +187,8 @@ class QueryBuilder:
         """AND of the groups (``match="all"``), or OR (``"any"``: ranked by how many
         and how rare the words found are, for questions in natural language)."""
         positive, negative = [], []
+        self._with_roots = match == "any" and self.root_groups is not None
+        self._root_terms = []
         for group in groups:
             parts = [self._clause(c) for c in group]
             parts = [p for p in parts if p is not None]
@@ -192,6 +208,7 @@ class QueryBuilder:
         result = positive[0] if len(positive) == 1 else combine(positive)
         if negative:
             result = wq.AndNot(result, wq.Or(negative))
+        self._weigh_root_terms()
         return result
 
     def _readings(self, text: str) -> dict[int, tuple[str, list[str]]]:
@@ -231,15 +248,44 @@ class QueryBuilder:
         if not negated:
             self.words.append((typed, words[0]))
             self.highlight_terms.update(forms)
+        root_group = self._root_group(words) if self._with_roots and not negated else None
         if not forms:
-            return wq.Term(self.fieldname, words[0])  # matches nothing: AND stays honest
+            # Nothing with its stem: only its root, or a term that matches nothing (AND
+            # stays honest).
+            return root_group if root_group is not None else wq.Term(self.fieldname, words[0])
         if isinstance(self.weighting, GroupedBM25F):
             shared = idf(self.groups.doc_frequency(forms), self.reader.doc_count_all())
             for form in forms:
                 self.weighting.group_idf[(self.fieldname, form)] = shared
         terms = [wq.Term(self.fieldname, form, boost=weight)
                  for form, weight in sorted(forms.items())]
+        stem_group = terms[0] if len(terms) == 1 else wq.Or(terms)
+        return stem_group if root_group is None else wq.Or([stem_group, root_group])
+
+    def _root_group(self, words: list[str]) -> wq.Query | None:
+        """The forms sharing the root of the word's first reading, as an OR of terms;
+        their boosts are set by ``_weigh_root_terms`` once the query is built."""
+        _root, forms, shared = self.root_groups.group(words[0])
+        if not forms:
+            return None
+        terms = [wq.Term(self.fieldname, form) for form in forms]
+        self._root_terms.extend((term, shared) for term in terms)
         return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def _weigh_root_terms(self) -> None:
+        """Score each root term with its root's IDF times ``ROOT_WEIGHT``.
+
+        The weighting keeps one IDF per term; a form may already hold its stem group's
+        IDF. A term's score is linear in its IDF, so the boost carries the ratio:
+        ROOT_WEIGHT x root IDF / the IDF the term is scored with.
+        """
+        if not isinstance(self.weighting, GroupedBM25F):
+            for term, _shared in self._root_terms:
+                term.boost = roots.ROOT_WEIGHT
+            return
+        for term, shared in self._root_terms:
+            used = self.weighting.group_idf.setdefault((self.fieldname, term.text), shared)
+            term.boost = roots.ROOT_WEIGHT * shared / used
 
     def _prefix(self, clause: Clause) -> wq.Query | None:
         """Words starting with the normalised prefix, bounded in number."""

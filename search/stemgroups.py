@@ -97,9 +97,8 @@ class StemGroups:
         return (self.fieldname, term) in self.reader
 
     def doc_frequency(self, forms) -> int:
-        """The group's document frequency: the sum over its forms, at most all docs."""
-        total = sum(self.reader.doc_frequency(self.fieldname, f) for f in forms)
-        return min(total, self.reader.doc_count_all())
+        """The group's document frequency (``group_doc_frequency``)."""
+        return group_doc_frequency(self.reader, self.fieldname, forms)
 
 
 class GroupedBM25F(scoring.BM25F):
@@ -122,6 +121,13 @@ class GroupedBM25F(scoring.BM25F):
             info = searcher.term_info(fieldname, text)
             scorer._maxquality = scorer._score(info.max_weight(), info.min_length())
         return scorer
+
+
+def group_doc_frequency(reader, fieldname: str, forms) -> int:
+    """A group's document frequency: the sum over its forms, at most all docs (a
+    passage holding two forms counts twice; exact counts would need the postings)."""
+    total = sum(reader.doc_frequency(fieldname, f) for f in forms)
+    return min(total, reader.doc_count_all())
 
 
 def idf(doc_frequency: int, doc_count: int) -> float:

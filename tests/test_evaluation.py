@@ -199,6 +199,14 @@ def test_evaluate_tiny_fixture_end_to_end(tmp_path):
     assert load_run(tmp_path / "run.tsv") == result["run"]
 
 
+def test_tiny_fixture_with_and_without_roots(tmp_path, capsys):
+    assert main([str(TINY), "--split", "dev", "--index-dir", str(tmp_path / "on")]) == 0
+    with_roots = capsys.readouterr().out
+    assert main([str(TINY), "--split", "dev", "--no-roots", "--index-dir", str(tmp_path / "off")]) == 0
+    assert "arabic-search (no roots)" in capsys.readouterr().out
+    assert "arabic-search " in with_roots and "(no roots)" not in with_roots
+
+
 def test_no_answer_threshold_turns_weak_results_into_no_answer(tmp_path):
     from search.evaluation import evaluate
 
