@@ -135,7 +135,7 @@ def tashaphyne_stem(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _tashaphyne():
-    from tashaphyne.stemming import ArabicLightStemmer  # pip install 'arabic-search[compare]'
+    from tashaphyne.stemming import ArabicLightStemmer  # a dependency (root matching)
 
     return ArabicLightStemmer()
 
