@@ -41,6 +41,7 @@ class Columns:
         sources = np.array(list(reader.column_reader("source")), dtype=object)
         names, source_of = np.unique(sources, return_inverse=True)
         self.source_names = [str(name) for name in names]
+        self.source_number = {name: number for number, name in enumerate(self.source_names)}
         self.source_of = source_of.astype(np.int32).reshape(count)
 
 
@@ -121,13 +122,24 @@ class Engine:
         keep = self.columns.live[ids]
         return ids[keep], scores[keep]
 
-    def facet_counts(self, ids) -> dict[str, int]:
-        counts = np.bincount(self.columns.source_of[ids],
-                             minlength=len(self.columns.source_names))
-        return {self.columns.source_names[i]: int(c) for i, c in enumerate(counts) if c}
+    def facet_counts(self, ids, limit=None, include=()) -> tuple[dict[str, int], int]:
+        """({source: matches} for the ``limit`` sources with most matches, most first,
+        plus the sources in ``include``; how many sources have matches)."""
+        names = self.columns.source_names
+        counts = np.bincount(self.columns.source_of[ids], minlength=len(names))
+        present = np.flatnonzero(counts)
+        # Names are sorted, so ordering by number orders ties by name.
+        order = present[np.lexsort((present, -counts[present]))]
+        shown = {names[i]: int(counts[i]) for i in order[:limit].tolist()}
+        for name in include:
+            number = self.columns.source_number.get(name)
+            if number is not None and counts[number]:
+                shown.setdefault(name, int(counts[number]))
+        return shown, len(present)
 
     def source_mask(self, ids, sources) -> np.ndarray:
-        wanted = [i for i, name in enumerate(self.columns.source_names) if name in sources]
+        wanted = [self.columns.source_number[name] for name in sources
+                  if name in self.columns.source_number]
         return np.isin(self.columns.source_of[ids], wanted)
 
 

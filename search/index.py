@@ -45,6 +45,8 @@ WRITER_MEMORY_MB = 256
 #: cores); smaller ones would spend more on starting processes than they save.
 PARALLEL_MIN_BYTES = 8_000_000
 WRITER_PROCS = max(1, min(4, os.cpu_count() or 1))
+#: Source files listed in a result's facets (those with most matches; selected ones too).
+FACET_LIMIT = 50
 #: BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.2  # tuned on Qur'an QA train (docs/relevance.md)
 BM25_K1 = 1.2
@@ -293,8 +295,11 @@ class Index:
         return sources
 
     def search(self, query: str, page: int = 1, per_page: int = 10,
-               sources=None) -> SearchResult:
-        """A page of ranked passages with snippets, facet counts and a suggestion."""
+               sources=None, facet_limit: int = FACET_LIMIT) -> SearchResult:
+        """A page of ranked passages with snippets, facet counts and a suggestion.
+
+        Facets list the ``facet_limit`` source files with most matches, and the
+        selected ones; ``facet_total`` says how many files have matches in all."""
         started = time.perf_counter()
         if not isinstance(page, int) or page < 1:
             raise ValueError("page must be a positive integer")
@@ -304,7 +309,8 @@ class Index:
         groups = parse(query)
         searcher, builder = self._builder()
         whoosh_query = builder.build(groups)
-        ranked, total, counts = self._run(searcher, whoosh_query, page * per_page, sources)
+        ranked, total, (counts, facet_total) = self._run(
+            searcher, whoosh_query, page * per_page, sources, facet_limit=facet_limit)
         terms = frozenset(builder.highlight_terms)
         analyzer = searcher.schema["text"].analyzer
         hits = []
@@ -316,16 +322,14 @@ class Index:
                 text=fields["text"], title=fields.get("title"),
                 start=fields["span"][0], end=fields["span"][1],
             ))
-        facets = tuple(
-            FacetCount(value, count, value in sources)
-            for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        )
+        facets = tuple(FacetCount(value, count, value in sources)
+                       for value, count in counts.items())
         suggestion = None
         if total == 0:
             suggestion = did_you_mean(self, query, builder.words, searcher.reader())
         return SearchResult(
             query=query, total=total, page=page, per_page=per_page, hits=tuple(hits),
-            facets=facets, suggestion=suggestion, sources=sources,
+            facets=facets, facet_total=facet_total, suggestion=suggestion, sources=sources,
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -345,17 +349,19 @@ class Index:
                 engine = self._engines[generation]
         return engine
 
-    def _run(self, searcher, whoosh_query, limit: int, sources=(), facets: bool = True):
-        """(best ``limit`` (docnum, score) pairs, total, facet counts by source).
+    def _run(self, searcher, whoosh_query, limit: int, sources=(), facets: bool = True,
+             facet_limit: int | None = None):
+        """(best ``limit`` (docnum, score) pairs, total, (facet counts by source, number
+        of sources matched)).
 
-        The vectorised engine runs what it can; Whoosh runs the rest (phrases). Facet
-        counts cover every match and ignore the source filter; the total respects it.
+        The vectorised engine runs what it can; Whoosh runs the rest. Facet counts cover
+        every match and ignore the source filter; the total respects it.
         """
         engine = self._engine(searcher)
         evaluated = engine.evaluate(whoosh_query, searcher)
         if evaluated is not None:
             ids, scores = evaluated
-            counts = engine.facet_counts(ids) if facets else {}
+            counts = engine.facet_counts(ids, facet_limit, sources) if facets else ({}, 0)
             if sources:
                 keep = engine.source_mask(ids, sources)
                 ids, scores = ids[keep], scores[keep]
@@ -369,7 +375,10 @@ class Index:
             total = sum(counts.get(s, 0) for s in sources)
         else:
             total = sum(counts.values())
-        return [(hit.docnum, float(hit.score)) for hit in results], total, counts
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        shown = dict(ordered[:facet_limit])
+        shown.update((s, counts[s]) for s in sources if s in counts and s not in shown)
+        return [(hit.docnum, float(hit.score)) for hit in results], total, (shown, len(counts))
 
     def count(self, query: str) -> int:
         """How many passages match (no snippets, no facets)."""

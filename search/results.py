@@ -60,6 +60,9 @@ class FacetCount:
 class SearchResult:
     """A page of hits with the total, facet counts by source file and a suggestion.
 
+    ``facets`` holds the source files with most matches (and the selected ones), most
+    first; ``facet_total`` counts every file with a match.
+
     ``total`` counts every match that passes the source filter; ``page`` is the page
     actually returned (a page past the end comes back empty, never clamped silently).
     """
@@ -70,6 +73,7 @@ class SearchResult:
     per_page: int
     hits: tuple[Hit, ...] = ()
     facets: tuple[FacetCount, ...] = ()
+    facet_total: int = 0
     suggestion: str | None = None
     took_ms: float = 0.0
     sources: tuple[str, ...] = field(default=())
@@ -88,6 +92,7 @@ class SearchResult:
             "per_page": self.per_page,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": {"source": [facet.to_dict() for facet in self.facets]},
+            "facet_totals": {"source": self.facet_total},
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 2),
         }

@@ -13,8 +13,8 @@ from search import storage
 from search.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "suggestion",
-               "took_ms"}
+RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
+               "suggestion", "took_ms"}
 HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text"}
 
 

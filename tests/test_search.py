@@ -498,7 +498,7 @@ def test_search_marks_last_word_of_long_file(tmp_path):
 def test_to_dict_has_documented_keys(sample_index):
     result = sample_index.search("وزارة الدفاع", per_page=2).to_dict()
     assert set(result) == {"ok", "query", "total", "page", "per_page", "hits", "facets",
-                           "suggestion", "took_ms"}
+                           "facet_totals", "suggestion", "took_ms"}
     assert result["ok"] is True
     assert [set(hit) for hit in result["hits"]] == \
         [{"id", "source", "passage", "score", "snippet", "text"}] * 2
@@ -506,3 +506,20 @@ def test_to_dict_has_documented_keys(sample_index):
     assert all(set(f) == {"value", "count"} for f in result["facets"]["source"])
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result
 
+
+
+def test_facets_list_the_files_with_most_matches_and_the_selected_ones(tmp_path):
+    from tests.conftest import write_corpus
+
+    files = {f"f{n:02d}.txt": "\n\n".join(["سوريا وروسيا"] * (1 + n % 4)) for n in range(12)}
+    corpus = write_corpus(tmp_path / "corpus", files)
+    index = Index.build(corpus, tmp_path / "index")
+    result = index.search("سوريا", facet_limit=5)
+    assert result.facet_total == 12
+    assert [(f.value, f.count) for f in result.facets] == [
+        ("f03.txt", 4), ("f07.txt", 4), ("f11.txt", 4), ("f02.txt", 3), ("f06.txt", 3)]
+    assert result.to_dict()["facet_totals"] == {"source": 12}
+    selected = index.search("سوريا", facet_limit=5, sources=["f00.txt"])
+    assert ("f00.txt", 1, True) in [(f.value, f.count, f.selected) for f in selected.facets]
+    assert len(selected.facets) == 6
+    assert len(index.search("سوريا").facets) == 12

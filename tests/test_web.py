@@ -21,7 +21,8 @@ RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: would flip the text after it if not is
 SCRIPT = '<script>alert("x")</script>'
 IMG = '"><img src=x onerror=alert(2)>'
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
-API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "suggestion", "took_ms"]
+API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
+            "suggestion", "took_ms"]
 HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text"]
 HEADERS = {
     "Content-Security-Policy": (
@@ -595,3 +596,19 @@ class _Stopped:
 
     def close(self):
         pass
+
+
+def test_many_files_show_the_top_facets_and_how_many_more(tmp_path):
+    from search import Index
+    from search.index import FACET_LIMIT
+    from tests.conftest import write_corpus
+
+    files = {f"f{n:03d}.txt": "سوريا" for n in range(FACET_LIMIT + 3)}
+    Index.build(write_corpus(tmp_path / "corpus", files), tmp_path / "index")
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index")}).test_client()
+    page = client.get("/?q=سوريا").get_data(as_text=True)
+    assert page.count('class="facet"') == FACET_LIMIT
+    assert "و3 ملفات أخرى فيها نتائج" in page
+    data = client.get("/api/search?q=سوريا").get_json()
+    assert len(data["facets"]["source"]) == FACET_LIMIT
+    assert data["facet_totals"] == {"source": FACET_LIMIT + 3}

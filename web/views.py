@@ -143,7 +143,8 @@ def search_url(args: SearchArgs, **changes) -> str:
 
 
 def facet_links(args: SearchArgs, result) -> list[Facet]:
-    """Every file with matches, plus selected files without any (so they can be removed)."""
+    """The files the result lists (those with most matches), plus selected files without
+    any (so they can be removed)."""
     listed = {facet.value for facet in result.facets}
     counts = [(f.value, f.count) for f in result.facets]
     counts += [(source, 0) for source in args.sources if source not in listed]
