@@ -21,7 +21,7 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as wq
 
-from .postings import open_segments
+from .postings import Vocabulary, open_segments
 
 #: Postings kept in the cache, in all (about 12 bytes each).
 CACHE_POSTINGS = 20_000_000
@@ -52,9 +52,9 @@ class Engine:
         self.fieldname = fieldname
         self.columns = Columns(reader, fieldname)
         leaves = reader.leaf_readers()
-        self.segments = list(zip(
-            open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves]),
-            [offset for _, offset in leaves]))
+        arrays = open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves])
+        self.segments = list(zip(arrays, [offset for _, offset in leaves]))
+        self.vocabulary = Vocabulary(arrays, reader.doc_count_all())
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -212,7 +212,7 @@ class _Context:
             return ids[keep], scores[keep]
         parts = [self.run(q) for q in query.subqueries]
         if isinstance(query, wq.Or):
-            return _union(parts, query.boost)
+            return _union(parts, query.boost, len(self.engine.columns.live))
         return _intersection(parts, query.boost)
 
     def term(self, query: wq.Term):
@@ -253,7 +253,13 @@ class _Context:
         return ids[keep], scores[keep]
 
 
-def _union(parts, boost=1.0):
+#: A union of more postings than the documents over this divisor is summed into a
+#: dense array (linear time) instead of sorted (n log n).
+DENSE_UNION_DIVISOR = 32
+
+
+def _union(parts, boost=1.0, size=0):
+    """Documents in any part, with their scores summed; ``size``: documents in the index."""
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return _EMPTY
@@ -262,8 +268,14 @@ def _union(parts, boost=1.0):
     else:
         all_ids = np.concatenate([p[0] for p in parts])
         all_scores = np.concatenate([p[1] for p in parts])
-        ids, inverse = np.unique(all_ids, return_inverse=True)
-        scores = np.bincount(inverse, weights=all_scores, minlength=len(ids))
+        if len(all_ids) * DENSE_UNION_DIVISOR > size:
+            present = np.zeros(size, dtype=bool)
+            present[all_ids] = True
+            ids = np.flatnonzero(present)
+            scores = np.bincount(all_ids, weights=all_scores, minlength=size)[ids]
+        else:
+            ids, inverse = np.unique(all_ids, return_inverse=True)
+            scores = np.bincount(inverse, weights=all_scores, minlength=len(ids))
     return (ids, scores * boost) if boost != 1 else (ids, scores)
 
 

@@ -190,9 +190,9 @@ class Index:
                     raise
                 return self._searcher()
             local.searcher = searcher
-            local.groups = StemGroups(searcher.reader(),
-                                      stemmer=self.meta.get("stemmer", "light"))
-            local.root_groups = RootGroups(self._root_table, searcher.reader()) \
+            vocabulary = self._engine(searcher).vocabulary
+            local.groups = StemGroups(vocabulary, stemmer=self.meta.get("stemmer", "light"))
+            local.root_groups = RootGroups(self._root_table, vocabulary) \
                 if self._root_table is not None else None
             local.generation = self._generation
             if old is not None:

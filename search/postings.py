@@ -19,6 +19,7 @@ of segments a merge has retired.
 
 from __future__ import annotations
 
+import heapq
 import mmap
 import os
 import re
@@ -276,6 +277,50 @@ class SegmentPostings:
                 return
             yield term.decode("utf-8")
             number += 1
+
+
+class Vocabulary:
+    """The text field's words across segments, answering what query expansion asks of
+    a Whoosh reader (prefix scans, document frequencies) from the posting arrays."""
+
+    def __init__(self, segments: list[SegmentPostings], doc_count: int):
+        self.segments = segments
+        self._doc_count = doc_count
+
+    def _field(self, fieldname: str) -> None:
+        if fieldname != FIELD:
+            raise ValueError(f"the posting arrays hold the {FIELD!r} field, not {fieldname!r}")
+
+    def expand_prefix(self, fieldname: str, prefix: str):
+        """Words starting with ``prefix``, in order, once each."""
+        self._field(fieldname)
+        if len(self.segments) == 1:
+            yield from self.segments[0].expand_prefix(prefix)
+            return
+        last = None
+        for term in heapq.merge(*(s.expand_prefix(prefix) for s in self.segments),
+                                key=lambda term: term.encode("utf-8")):
+            if term != last:
+                yield term
+                last = term
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Postings of ``term`` in all segments (deleted documents too, as in Whoosh)."""
+        self._field(fieldname)
+        total = 0
+        for segment in self.segments:
+            number = segment.find(term)
+            if number >= 0:
+                total += segment.doc_frequency(number)
+        return total
+
+    def __contains__(self, field_term) -> bool:
+        fieldname, term = field_term
+        self._field(fieldname)
+        return any(segment.find(term) >= 0 for segment in self.segments)
+
+    def doc_count_all(self) -> int:
+        return self._doc_count
 
 
 def open_segments(folder, segment_ids) -> list[SegmentPostings]:

@@ -117,7 +117,7 @@ class RootTable:
 
 
 class RootGroups:
-    """Root groups over one index reader: a question word's root, its forms, its IDF."""
+    """Root groups over one generation's vocabulary: a question word's root, its forms, its IDF."""
 
     def __init__(self, table: RootTable, reader, fieldname: str = "text"):
         self.table = table

@@ -35,7 +35,8 @@ CACHE_SIZE = 20_000
 
 
 class StemGroups:
-    """Stem groups over one index reader (one generation), with an LRU cache."""
+    """Stem groups over one generation's vocabulary (``postings.Vocabulary``, or a Whoosh
+    reader), with an LRU cache."""
 
     def __init__(self, reader, fieldname="text", stemmer="light"):
         self.reader = reader

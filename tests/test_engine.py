@@ -47,3 +47,26 @@ def test_top_orders_by_score_then_document():
     scores = np.array([1.0, 2.0, 2.0, 0.5])
     assert top(ids, scores, 3) == [(1, 2.0), (3, 2.0), (5, 1.0)]
     assert top(ids, scores, 0) == []
+
+
+def test_dense_and_sorted_unions_agree():
+    import numpy as np
+
+    from search import engine
+
+    rng = np.random.default_rng(7)
+    parts = []
+    for _ in range(5):
+        ids = np.unique(rng.integers(0, 1000, 300))
+        parts.append((ids, rng.random(len(ids))))
+    dense = engine._union(parts, 2.0, size=1000)  # 1,500 postings: dense
+    assert 1500 * engine.DENSE_UNION_DIVISOR > 1000
+    sorted_ids, sorted_scores = engine._union(parts, 2.0, size=10**9)  # sorted
+    assert dense[0].tolist() == sorted_ids.tolist()
+    assert dense[1].tolist() == sorted_scores.tolist()
+    expected = {}
+    for ids, scores in parts:
+        for i, s in zip(ids.tolist(), scores.tolist()):
+            expected[i] = expected.get(i, 0.0) + s
+    assert sorted_ids.tolist() == sorted(expected)
+    assert sorted_scores.tolist() == pytest.approx([2 * expected[i] for i in sorted(expected)])

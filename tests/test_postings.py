@@ -150,3 +150,19 @@ def test_text_positions_give_whooshs_values():
     ours = sorted(postings.TextPositions().word_values(text, analyzer))
     theirs = sorted(Positions().word_values(text, analyzer))
     assert ours == theirs
+
+
+def test_vocabulary_answers_as_the_whoosh_reader_does(segmented_index):
+    searcher = segmented_index._searcher()
+    reader = searcher.reader()
+    vocabulary = segmented_index._engine(searcher).vocabulary
+    assert len(vocabulary.segments) >= 2
+    for prefix in ("", "ال", "س", "سوري", "موسكو", "كلمةليستفيالفهرس"):
+        expected = [t.decode("utf-8") for t in reader.expand_prefix("text", prefix)]
+        assert list(vocabulary.expand_prefix("text", prefix)) == expected
+    for term in [t.decode("utf-8") for t in reader.lexicon("text")][::7] + ["كلمةليستفيالفهرس"]:
+        assert vocabulary.doc_frequency("text", term) == reader.doc_frequency("text", term)
+        assert (("text", term) in vocabulary) == (("text", term) in reader)
+    assert vocabulary.doc_count_all() == reader.doc_count_all()
+    with pytest.raises(ValueError):
+        list(vocabulary.expand_prefix("source", ""))
