@@ -1,57 +1,103 @@
 """HTML snippets: the original passage text, escaped, with ``<mark>`` on matched words.
 
-Whoosh's highlighter re-runs the field's analyzer over the stored text; our tokenizer
-records offsets of whole original words (marks and tatweel included), so a mark never
-falls inside a word, where it would break Arabic letter joining.
+A word is marked when the field's analyzer turns it into a matched term; marks wrap
+whole original words (diacritics and tatweel included), so a mark never falls inside
+a word, where it would break Arabic letter joining. Words are analysed one by one and
+remembered, since the same words recur across hits (the text analyzer works word by
+word, so a word means the same alone as in its sentence).
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from whoosh import highlight
-
+from .analysis import WORD_PATTERN, ArabicAnalyzer
 from .arabic import strip_marks
 
 SNIPPET_CHARS = 320
 SNIPPET_SURROUND = 90
 ELLIPSIS = " … "
+#: Fragments in a snippet, at most (those with most matched words, in text order).
+FRAGMENTS = 2
+#: Words whose analysis is remembered, at most (the memory is cleared when full).
+REMEMBERED_WORDS = 200_000
+
+_TEXT_ANALYZER = ArabicAnalyzer(stem=False)
+_remembered: dict[str, frozenset[str]] = {}
 
 
-class MarkFormatter(highlight.HtmlFormatter):
-    """Escapes text and wraps each matched word in a bare ``<mark>``."""
+def _terms_of(word: str, analyzer) -> frozenset[str]:
+    """What ``analyzer`` makes of one word (its readings), remembered for the text one."""
+    if analyzer is not _TEXT_ANALYZER:
+        return frozenset(t.text for t in analyzer(word, removestops=False))
+    found = _remembered.get(word)
+    if found is None:
+        if len(_remembered) >= REMEMBERED_WORDS:
+            _remembered.clear()
+        found = _remembered[word] = frozenset(t.text for t in analyzer(word, removestops=False))
+    return found
 
-    def __init__(self):
-        super().__init__(tagname="mark", between=ELLIPSIS)
 
-    def format_token(self, text, token, replace=False):
-        return "<mark>%s</mark>" % escape(text[token.startchar:token.endchar], quote=False)
+def matched_words(text: str, terms, analyzer) -> list[tuple[int, int, bool]]:
+    """(start, end, matched) of every word of ``text``."""
+    if analyzer == _TEXT_ANALYZER:
+        analyzer = _TEXT_ANALYZER
+    return [(m.start(), m.end(), not terms.isdisjoint(_terms_of(m.group(), analyzer)))
+            for m in WORD_PATTERN.finditer(text)]
 
-    def _text(self, text):
-        return escape(text, quote=False)
+
+def _fragments(words, maxchars: int, surround: int) -> list[tuple[int, int, int]]:
+    """(start, end, matched words) of fragments: from ``surround`` characters before a
+    matched word to as many following matches as fit in ``maxchars``, then
+    ``surround`` characters more, cut at word boundaries."""
+    matches = [i for i, (_, _, matched) in enumerate(words) if matched]
+    fragments = []
+    at = floor = 0  # floor: the first word after the previous fragment
+    while at < len(matches):
+        first = matches[at]
+        begin = first
+        while begin > floor and words[first][0] - words[begin - 1][0] <= surround:
+            begin -= 1
+        last = at
+        while last + 1 < len(matches) and \
+                words[matches[last + 1]][1] - words[begin][0] <= maxchars:
+            last += 1
+        finish = matches[last]
+        while finish + 1 < len(words) and words[finish + 1][1] - words[matches[last]][1] <= surround:
+            finish += 1
+        fragments.append((words[begin][0], words[finish][1], last - at + 1))
+        at, floor = last + 1, finish + 1
+    return fragments
+
+
+def _marked(text: str, words, start: int, end: int) -> str:
+    """``text[start:end]`` escaped, with matched words in ``<mark>``."""
+    out, at = [], start
+    for word_start, word_end, matched in words:
+        if matched and start <= word_start and word_end <= end:
+            out.append(escape(text[at:word_start], quote=False))
+            out.append("<mark>%s</mark>" % escape(text[word_start:word_end], quote=False))
+            at = word_end
+    out.append(escape(text[at:end], quote=False))
+    return "".join(out)
 
 
 def snippet(text: str, terms: frozenset[str], analyzer, whole: bool = False) -> str:
     """Best fragment(s) of ``text`` around the matched ``terms``, as safe HTML.
 
-    ``whole`` marks the entire text (for the document view). Passages of any length
-    work: Whoosh's default limit of 32,768 analysed characters is lifted.
+    ``whole`` marks the entire text (for the document view). Texts of any length work.
     """
     if not text:
         return ""
     if terms:
-        if whole:
-            fragmenter = highlight.WholeFragmenter(charlimit=None)
-        else:
-            fragmenter = highlight.ContextFragmenter(
-                maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, charlimit=None
-            )
-        html = highlight.highlight(
-            text, terms, analyzer, fragmenter, MarkFormatter(), top=2, minscore=1,
-            order=highlight.FIRST,
-        )
-        if html:
-            return html
+        words = matched_words(text, terms, analyzer)
+        if any(matched for _, _, matched in words):
+            if whole:
+                return _marked(text, words, 0, len(text))
+            best = sorted(_fragments(words, SNIPPET_CHARS, SNIPPET_SURROUND),
+                          key=lambda fragment: -fragment[2])[:FRAGMENTS]
+            return ELLIPSIS.join(_marked(text, words, start, end)
+                                 for start, end, _ in sorted(best))
     if whole or len(text) <= SNIPPET_CHARS:
         return escape(text, quote=False)
     cut = text.rfind(" ", 0, SNIPPET_CHARS)

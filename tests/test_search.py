@@ -523,3 +523,30 @@ def test_facets_list_the_files_with_most_matches_and_the_selected_ones(tmp_path)
     assert ("f00.txt", 1, True) in [(f.value, f.count, f.selected) for f in selected.facets]
     assert len(selected.facets) == 6
     assert len(index.search("سوريا").facets) == 12
+
+
+def test_snippet_fragments_are_in_order_apart_and_at_most_two():
+    analyzer = ArabicAnalyzer(stem=False)
+    filler = " ".join(f"كلمة{n}" for n in range(60))
+    text = f"الهدف {filler} الهدف الهدف {filler} الهدف {filler} الهدف الهدف الهدف"
+    terms = frozenset(t.text for t in analyzer("الهدف"))
+    html_snippet = snippet(text, terms, analyzer)
+    fragments = html.unescape(MARK.sub(r"\1", html_snippet)).split(ELLIPSIS)
+    assert len(fragments) == 2
+    starts = [text.index(fragment) for fragment in fragments]
+    assert starts == sorted(starts)
+    assert starts[0] + len(fragments[0]) < starts[1]  # apart, never overlapping
+    assert fragments[1].endswith("الهدف الهدف الهدف")  # the fragment with most matches
+    assert html_snippet.count("<mark>") == 5
+
+
+def test_snippet_marks_the_same_words_as_the_analyzer_in_context():
+    analyzer = ArabicAnalyzer(stem=False)
+    text = "ٱلْكِتَٰبُ والكتاب في سوريا وسورية، ثم بسوريا؛ و«سوريا»"
+    terms = frozenset(["الكتاب", "سوريا"])
+    spans = {(t.startchar, t.endchar) for t in analyzer(text, chars=True, removestops=False)
+             if t.text in terms}  # a word with two readings is one span
+    expected = [text[start:end] for start, end in sorted(spans)]
+    assert len(expected) == 3
+    assert [html.unescape(w) for w in MARK.findall(snippet(text, terms, analyzer, whole=True))] \
+        == expected
