@@ -46,10 +46,15 @@ class Columns:
 
 
 class Engine:
-    """Evaluates queries over one generation; shared by threads (readers are not)."""
+    """Evaluates queries over one generation, and reads its stored fields; shared by
+    threads. It owns ``reader``: Whoosh loads a segment's stored-field column into
+    memory per reader (seconds and hundreds of MB at a million passages), so one reader
+    per generation serves every thread, under a lock."""
 
     def __init__(self, reader, folder, fieldname="text"):
         self.fieldname = fieldname
+        self._reader = reader
+        self._stored_lock = threading.Lock()
         self.columns = Columns(reader, fieldname)
         leaves = reader.leaf_readers()
         arrays = open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves])
@@ -58,6 +63,17 @@ class Engine:
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
+
+    def stored_fields(self, docnum: int) -> dict:
+        with self._stored_lock:
+            return self._reader.stored_fields(docnum)
+
+    def documents_of(self, source: str) -> list[int]:
+        """The live document numbers of one source, in index order."""
+        number = self.columns.source_number.get(source)
+        if number is None:
+            return []
+        return np.flatnonzero((self.columns.source_of == number) & self.columns.live).tolist()
 
     # -- postings ------------------------------------------------------------------
 

@@ -180,9 +180,11 @@ class Index:
         local = self._local
         if getattr(local, "generation", None) != self._generation:
             old = getattr(local, "searcher", None)
+            generation = self._generation
             try:
                 searcher = self._whoosh.searcher(
                     weighting=GroupedBM25F(B=BM25_B, K1=BM25_K1))
+                engine = self._engine_of(generation)
             except (windex.EmptyIndexError, OSError):
                 # Our generation was removed (newer ones were published since): there is
                 # nothing old left to answer from, so move on to the published one.
@@ -190,11 +192,12 @@ class Index:
                     raise
                 return self._searcher()
             local.searcher = searcher
-            vocabulary = self._engine(searcher).vocabulary
-            local.groups = StemGroups(vocabulary, stemmer=self.meta.get("stemmer", "light"))
-            local.root_groups = RootGroups(self._root_table, vocabulary) \
+            local.engine = engine
+            local.groups = StemGroups(engine.vocabulary,
+                                      stemmer=self.meta.get("stemmer", "light"))
+            local.root_groups = RootGroups(self._root_table, engine.vocabulary) \
                 if self._root_table is not None else None
-            local.generation = self._generation
+            local.generation = generation
             if old is not None:
                 old.close()
         return local.searcher
@@ -313,9 +316,10 @@ class Index:
             searcher, whoosh_query, page * per_page, sources, facet_limit=facet_limit)
         terms = frozenset(builder.highlight_terms)
         analyzer = searcher.schema["text"].analyzer
+        engine = self._engine(searcher)
         hits = []
         for docnum, score in ranked[(page - 1) * per_page:]:
-            fields = searcher.stored_fields(docnum)
+            fields = engine.stored_fields(docnum)
             hits.append(Hit(
                 id=fields["id"], source=fields["source"], passage=fields["passage"],
                 score=score, snippet=snippet(fields["text"], terms, analyzer),
@@ -326,7 +330,8 @@ class Index:
                        for value, count in counts.items())
         suggestion = None
         if total == 0:
-            suggestion = did_you_mean(self, query, builder.words, searcher.reader())
+            suggestion = did_you_mean(self, query, builder.words, searcher.reader(),
+                                      engine.stored_fields)
         return SearchResult(
             query=query, total=total, page=page, per_page=per_page, hits=tuple(hits),
             facets=facets, facet_total=facet_total, suggestion=suggestion, sources=sources,
@@ -334,16 +339,22 @@ class Index:
         )
 
     def warm(self) -> None:
-        """Read what the first query would otherwise wait for (per-document arrays)."""
-        self._engine(self._searcher())
+        """Read what the first query would otherwise wait for (per-document arrays,
+        stored fields)."""
+        engine = self._engine(self._searcher())
+        if len(engine.columns.live):
+            engine.stored_fields(0)
 
     def _engine(self, searcher) -> Engine:
-        """The vectorised engine of the open generation (made once, shared)."""
-        generation = self._generation
+        """The engine of ``searcher``'s generation (this thread's searcher)."""
+        return self._local.engine
+
+    def _engine_of(self, generation: Path) -> Engine:
+        """The vectorised engine of a generation (made once, shared by threads)."""
         with self._lock:
             engine = self._engines.get(generation)
         if engine is None:
-            engine = Engine(searcher.reader(), generation)
+            engine = Engine(windex.open_dir(str(generation)).reader(), generation)
             with self._lock:
                 self._engines = {generation: self._engines.get(generation, engine)}
                 engine = self._engines[generation]
@@ -403,7 +414,8 @@ class Index:
             whoosh_query = builder.build(parse(query), match=match)
         ranked, _total, _counts = self._run(searcher, whoosh_query, limit, facets=False)
         divisor = max(1, len(builder.words)) if per_word else 1
-        return [(searcher.stored_fields(docnum)["id"], score / divisor)
+        engine = self._engine(searcher)
+        return [(engine.stored_fields(docnum)["id"], score / divisor)
                 for docnum, score in ranked]
 
     def document(self, source: str, query: str | None = None) -> Document:
@@ -418,7 +430,9 @@ class Index:
             except SearchError:
                 terms = frozenset()
         analyzer = searcher.schema["text"].analyzer
-        docs = sorted(searcher.documents(source=source), key=lambda d: d["passage"])
+        engine = self._engine(searcher)
+        docs = sorted((engine.stored_fields(n) for n in engine.documents_of(source)),
+                      key=lambda d: d["passage"])
         passages = tuple(
             DocumentPassage(d["passage"], snippet(d["text"], terms, analyzer, whole=True),
                             d["text"])
@@ -429,7 +443,8 @@ class Index:
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Corpus words, as the corpus spells them, that complete the last word typed."""
-        return complete_word(self._searcher(), prefix, limit)
+        searcher = self._searcher()
+        return complete_word(searcher, prefix, limit, self._engine(searcher).stored_fields)
 
 
 class _WriteReport:

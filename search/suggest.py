@@ -21,8 +21,9 @@ MAX_CANDIDATES = 5000
 MAX_EDIT_DISTANCE = 2
 
 
-def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
-    """The commonest corpus words starting with the last word of ``typed``."""
+def complete_word(searcher, typed: str, limit: int = 8, stored_fields=None) -> list[str]:
+    """The commonest corpus words starting with the last word of ``typed``.
+    ``stored_fields(docnum)`` reads a passage (default: the searcher's reader)."""
     words = WORD_PATTERN.findall(typed.strip()) if typed else []
     if not words or not typed.strip().endswith(words[-1]):
         return []  # the text ends in punctuation: no word is being typed
@@ -31,6 +32,7 @@ def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
     if not terms:
         return []
     reader = searcher.reader()
+    stored_fields = stored_fields or reader.stored_fields
     candidates = []
     for number, term in enumerate(reader.expand_prefix("text", terms[0])):
         if number >= MAX_CANDIDATES:
@@ -40,7 +42,7 @@ def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
     best = heapq.nlargest(limit * 2, candidates)
     words: list[str] = []
     for _frequency, term in best:
-        word = _surface(reader, term)
+        word = _surface(reader, term, stored_fields)
         if word not in words:
             words.append(word)
         if len(words) == limit:
@@ -48,7 +50,8 @@ def complete_word(searcher, typed: str, limit: int = 8) -> list[str]:
     return words
 
 
-def did_you_mean(index, query: str, words: list[tuple[str, str]], reader) -> str | None:
+def did_you_mean(index, query: str, words: list[tuple[str, str]], reader,
+                 stored_fields=None) -> str | None:
     """The query with each unknown word replaced by the commonest word within two
     edits of its index term, if that finds anything; else None.
 
@@ -67,7 +70,8 @@ def did_you_mean(index, query: str, words: list[tuple[str, str]], reader) -> str
         best = max(candidates, key=lambda c: (-_distance(c, term),
                                               reader.doc_frequency("text", c)))
         suggestion, replaced = re.subn(rf"(?<!\w){re.escape(typed)}(?!\w)",
-                                       _surface(reader, best), suggestion, count=1)
+                                       _surface(reader, best, stored_fields), suggestion,
+                                       count=1)
         changed = changed or bool(replaced)
     if not changed or suggestion == query:
         return None
@@ -77,9 +81,11 @@ def did_you_mean(index, query: str, words: list[tuple[str, str]], reader) -> str
         return None
 
 
-def _surface(reader, term: str) -> str:
+def _surface(reader, term: str, stored_fields=None) -> str:
+    """``term`` as the corpus writes it, read from the first passage that has it."""
     try:
-        text = reader.stored_fields(reader.postings("text", term).id())["text"]
+        docnum = reader.postings("text", term).id()
+        text = (stored_fields or reader.stored_fields)(docnum)["text"]
     except TermNotFound:
         return term
     return surface_form(text, term, reader.schema["text"].analyzer) or term

@@ -301,3 +301,25 @@ def test_parallel_writer_builds_the_same_index(tmp_path, sample_corpus):
         assert one.total == two.total and one.facets == two.facets
         assert {h.id: round(h.score, 6) for h in one.hits} == \
             {h.id: round(h.score, 6) for h in two.hits}
+
+
+def test_threads_share_one_engine_and_its_stored_fields(corpus, index_dir):
+    index = Index.build(corpus, index_dir)
+    expected = [hit.id for hit in index.search("القمح").hits]
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def search_and_engine():
+        barrier.wait()  # four threads at once, each with its own searcher
+        ids = [hit.id for hit in index.search("القمح").hits]
+        answers.append((ids, index._engine(None), index._local.searcher))
+
+    threads = [threading.Thread(target=search_and_engine) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 4 and all(ids == expected for ids, _, _ in answers)
+    assert len({id(engine) for _, engine, _ in answers}) == 1
+    assert len({id(searcher) for _, _, searcher in answers}) == 4
+    assert len(index._engines) == 1
