@@ -454,7 +454,10 @@ class _WriteReport:
 
 
 def _writer_options(procs: int) -> dict:
-    options = {"limitmb": WRITER_MEMORY_MB, "codec": postings.RecordingCodec()}
+    # Segments stay separate files: Whoosh copies every part of a compound segment into
+    # memory for each reader it opens (a gigabyte per thread at a million passages).
+    options = {"limitmb": WRITER_MEMORY_MB, "codec": postings.RecordingCodec(),
+               "compound": False}
     if procs > 1:
         options.update(procs=procs, multisegment=True)
     return options
