@@ -148,7 +148,7 @@ class Index:
                 f"{INDEX_FORMAT}): rebuild needed: arabic-search index --rebuild "
                 f"--index {self.index_dir}"
             )
-        whoosh_index = windex.open_dir(str(generation))
+        whoosh_index = storage.open_whoosh(generation)
         with self._lock:
             self._whoosh = whoosh_index
             self._generation = generation
@@ -234,7 +234,7 @@ class Index:
         corpus_dir = _existing_folder(corpus_dir)
         with storage.write_lock(index_dir, wait=wait):
             temporary = storage.new_generation(index_dir)
-            whoosh_index = windex.create_in(str(temporary), make_schema())
+            whoosh_index = storage.create_whoosh(temporary, make_schema())
             report = _write(whoosh_index, corpus_dir, {}, progress,
                             procs=_procs_for(corpus_dir))
             _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
@@ -248,7 +248,7 @@ class Index:
         writes with that many processes; ``roots`` as in ``build``."""
         with storage.write_lock(index_dir):
             temporary = storage.new_generation(index_dir)
-            whoosh_index = windex.create_in(str(temporary), make_schema())
+            whoosh_index = storage.create_whoosh(temporary, make_schema())
             files: dict[str, str] = {}
             with whoosh_index.writer(**_writer_options(procs)) as writer:
                 for passage in passages:
@@ -277,7 +277,7 @@ class Index:
                     f"{corpus_dir} --rebuild"
                 )
             temporary = storage.new_generation(self.index_dir, copy_from=base)
-            report = _write(windex.open_dir(str(temporary)), corpus_dir, known, progress)
+            report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress)
             _publish(self.index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
         self.refresh()
         return report.summary
@@ -354,7 +354,7 @@ class Index:
         with self._lock:
             engine = self._engines.get(generation)
         if engine is None:
-            engine = Engine(windex.open_dir(str(generation)).reader(), generation)
+            engine = Engine(storage.open_whoosh(generation).reader(), generation)
             with self._lock:
                 self._engines = {generation: self._engines.get(generation, engine)}
                 engine = self._engines[generation]
@@ -524,7 +524,7 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light", roots: bool = False) -> None:
     # Merges retire segments: their posting arrays go with them.
     postings.remove_unused(temporary, [segment.segment_id() for segment in
-                                       windex.open_dir(str(temporary))._segments()])
+                                       storage.open_whoosh(temporary)._segments()])
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,

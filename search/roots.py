@@ -17,8 +17,8 @@ import os
 import threading
 from pathlib import Path
 
-from whoosh import index as windex
 
+from . import storage
 from .stemgroups import group_doc_frequency, idf
 
 TABLE_FILE = "roots.tsv"
@@ -70,7 +70,7 @@ def store_table(generation: Path, enabled: bool, fieldname: str = "text") -> Non
         path.unlink(missing_ok=True)
         return
     known = read_table(generation) if path.exists() else {}
-    whoosh_index = windex.open_dir(str(generation))
+    whoosh_index = storage.open_whoosh(generation)
     with whoosh_index.reader() as reader:
         forms = [_text(term) for term in reader.lexicon(fieldname)]
     temporary = path.with_suffix(".tmp")

@@ -19,13 +19,18 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import json
+import mmap
 import os
 import shutil
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 from .errors import BuildInProgressError, IndexNotFoundError
 
@@ -151,3 +156,30 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class MappedStorage(FileStorage):
+    """Whoosh's file storage, reading files through memory maps.
+
+    Segment files are read by position; a map shares the page cache instead of copying
+    (Whoosh's compound segments copy every part into memory for each reader), and
+    holds no file descriptor, so readers left to the garbage collector leak nothing.
+    """
+
+    def open_file(self, name, **kwargs):
+        with open(self._fpath(name), "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return StructFile(io.BytesIO(b""), name=name, **kwargs)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return StructFile(mapped, name=name, **kwargs)
+
+
+def open_whoosh(generation: Path):
+    """The Whoosh index of a generation folder, read through ``MappedStorage``."""
+    return MappedStorage(str(generation)).open_index()
+
+
+def create_whoosh(generation: Path, schema):
+    """A new, empty Whoosh index in a generation folder."""
+    return MappedStorage(str(generation)).create_index(schema)
+
