@@ -64,18 +64,6 @@ class Engine:
         self._cached = 0
         self._lock = threading.Lock()
 
-    def close(self) -> None:
-        """Close the generation's reader (its files); the engine is unusable after."""
-        with self._stored_lock:
-            if not self._reader.is_closed:
-                self._reader.close()
-
-    def __del__(self):
-        # Engines of old generations are dropped, not closed: close their files then.
-        reader = getattr(self, "_reader", None)
-        if reader is not None and not reader.is_closed:
-            reader.close()
-
     def stored_fields(self, docnum: int) -> dict:
         with self._stored_lock:
             return self._reader.stored_fields(docnum)
