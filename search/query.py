@@ -153,9 +153,10 @@ class QueryBuilder:
     """Turns parsed clauses into a Whoosh query over one field of normalised words.
 
     Each word becomes a ``TermGroup`` of the index forms sharing its stem
-    (``StemGroups``), scored as one term with the group's IDF (for Whoosh, the builder
-    also gives every form that IDF through the searcher's ``GroupedBM25F`` weighting). ``ignore`` holds stems to leave out (the
-    frame words of a question).
+    (``StemGroups``), scored as one term with the group's IDF (for Whoosh's form by form
+    scoring, the builder also gives every form that IDF through the searcher's
+    ``GroupedBM25F`` weighting). ``ignore`` holds stems to leave out (the frame words of
+    a question).
 
     ``root_groups`` (an index built with roots) adds, in question mode (``match="any"``)
     only, each word's root group beside its stem group: a ``TermGroup`` of the forms
