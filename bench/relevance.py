@@ -52,10 +52,13 @@ def folded_letters(extra: dict[str, str]):
 
 
 def configurations():
-    """name -> (index-time context, query-time context, build options)."""
+    """name -> (index-time context, query-time context, build options and, for a
+    scoring with another scale, its own no-answer threshold)."""
     none = contextlib.nullcontext
     return {
         "default": (none, none, {}),
+        "groups form by form": (none, lambda: patched(stemgroups, SATURATE_ONCE=False),
+                                {"threshold": 5.0}),
         "no roots": (none, none, {"roots": False}),
         "root weight 0.5": (none, lambda: patched(roots, ROOT_WEIGHT=0.5), {}),
         "root weight 0.75": (none, lambda: patched(roots, ROOT_WEIGHT=0.75), {}),
@@ -74,6 +77,7 @@ def configurations():
         "clitic weight 0.3": (none, lambda: patched(stemgroups, CLITIC_WEIGHT=0.3), {}),
         "BM25 b=0.75": (none, lambda: patched(index, BM25_B=0.75), {}),
         "BM25 b=0.2": (none, lambda: patched(index, BM25_B=0.2), {}),
+        "BM25 b=0.1": (none, lambda: patched(index, BM25_B=0.1), {}),
         "BM25 k1=0.8": (none, lambda: patched(index, BM25_K1=0.8), {}),
         "BM25 k1=1.6": (none, lambda: patched(index, BM25_K1=1.6), {}),
     }
@@ -83,7 +87,7 @@ def run_configuration(data_dir, name, index_context, query_context, options, spl
     files = {split: task_files(data_dir, split) for split in splits}
     collection = load_collection(files[splits[0]][0])
     options = {"roots": True, **options}  # as search/evaluation.py builds it
-    threshold = no_answer_threshold_for(options["roots"])
+    threshold = options.pop("threshold", None) or no_answer_threshold_for(options["roots"])
     scores = {}
     with tempfile.TemporaryDirectory(prefix="relevance-") as scratch, index_context():
         built = index.Index.build_from_passages(qpc_passages(collection),

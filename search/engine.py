@@ -2,9 +2,11 @@
 
 Whoosh evaluates AND and OR one document at a time in Python, through trees of
 matchers; a common word in a million passages means a million steps. For the query
-shapes our builder makes (terms, OR, AND, AND NOT), this module reads each posting list
-block by block into arrays, scores it with the same BM25F formula and parameters as
-Whoosh's weighting, and combines lists with sorted-array operations. Facet counts over
+shapes our builder makes (terms, word groups, OR, AND, AND NOT), this module reads each
+posting list block by block into arrays, scores it with the same BM25F formula and
+parameters as Whoosh's weighting, and combines lists with sorted-array operations. A word
+group (``stemgroups.TermGroup``) sums its forms' weighted term frequencies per document
+and is scored once, as one term. Facet counts over
 all matches are one ``bincount``. Phrases (``Sequence`` of word groups) intersect the
 documents first, then decode positions for those documents only. Anything else returns
 ``None`` from ``evaluate`` and the caller lets Whoosh run the query.
@@ -21,7 +23,9 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as wq
 
+from . import stemgroups
 from .postings import Vocabulary, open_segments
+from .stemgroups import TermGroup
 
 #: Postings kept in the cache, in all (about 12 bytes each).
 CACHE_POSTINGS = 20_000_000
@@ -180,6 +184,8 @@ def _supported(query) -> bool:
                 and all(_is_group(q) for q in query.subqueries))
     if query is wq.NullQuery:
         return True
+    if type(query) is TermGroup:
+        return all(type(q) is wq.Term for q in query.subqueries)
     if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):
         return all(_supported(q) for q in query.subqueries)
     if isinstance(query, wq.AndNot):
@@ -188,9 +194,10 @@ def _supported(query) -> bool:
 
 
 def _is_group(query) -> bool:
-    """A term, or an OR of terms (one word's forms)."""
+    """A term, or an OR or ``TermGroup`` of terms (one word's forms)."""
     return isinstance(query, wq.Term) or (
-        type(query) is wq.Or and all(isinstance(q, wq.Term) for q in query.subqueries))
+        type(query) in (wq.Or, TermGroup)
+        and all(isinstance(q, wq.Term) for q in query.subqueries))
 
 
 def _group_terms(query) -> list[str]:
@@ -219,6 +226,8 @@ class _Context:
             return _EMPTY
         if isinstance(query, wq.Term):
             return self.term(query)
+        if isinstance(query, TermGroup):
+            return self.group(query)
         if isinstance(query, wq.Sequence):
             return self.phrase(query)
         if isinstance(query, wq.AndNot):
@@ -241,13 +250,33 @@ class _Context:
         idf = self.group_idf.get((fieldname, text))
         if idf is None:
             idf = self.searcher.idf(fieldname, text)
-        avg = self.searcher.avg_field_length(fieldname) or 1
+        return ids, self.bm25(ids, weights, idf, query.boost)
+
+    def bm25(self, ids, frequencies, idf, boost=1.0):
+        """Whoosh's BM25F score of documents ``ids`` holding a term so often."""
+        avg = self.searcher.avg_field_length(self.engine.fieldname) or 1
         lengths = self.engine.columns.lengths[ids]
         B, K1 = self.B, self.K1
-        scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avg)))
-        if query.boost != 1:
-            scores = scores * query.boost
-        return ids, scores
+        scores = idf * ((frequencies * (K1 + 1))
+                        / (frequencies + K1 * ((1 - B) + B * lengths / avg)))
+        return scores * boost if boost != 1 else scores
+
+    def group(self, query: TermGroup):
+        """One word's forms as one term: the weighted frequencies summed per document,
+        then one BM25 with the group's IDF (``SATURATE_ONCE``; else form by form)."""
+        if any(q.fieldname != self.engine.fieldname for q in query.subqueries):
+            return _EMPTY
+        size = len(self.engine.columns.live)
+        postings = [self.engine.postings(q.text) for q in query.subqueries]
+        if not stemgroups.SATURATE_ONCE:
+            return _union([(ids, self.bm25(ids, tf, query.idf, weight))
+                           for (ids, tf), weight in zip(postings, query.weights)],
+                          query.boost, size)
+        ids, frequencies = _union([(ids, tf * weight) for (ids, tf), weight
+                                   in zip(postings, query.weights)], 1.0, size)
+        if not len(ids):
+            return _EMPTY
+        return ids, self.bm25(ids, frequencies, query.idf, query.boost)
 
 
     def phrase(self, query: wq.Sequence):

@@ -29,7 +29,7 @@ from whoosh import query as wq
 
 from . import roots
 from .errors import QueryError
-from .stemgroups import GroupedBM25F, StemGroups, idf
+from .stemgroups import GroupedBM25F, StemGroups, TermGroup, idf
 
 MAX_QUERY_CHARS = 1000
 MAX_WORDS = 64
@@ -152,14 +152,15 @@ def _question_words() -> tuple[str, ...]:
 class QueryBuilder:
     """Turns parsed clauses into a Whoosh query over one field of normalised words.
 
-    Each word becomes an OR of the index forms sharing its stem (``StemGroups``),
-    scored as one term: the builder gives every form the group's IDF through the
-    searcher's ``GroupedBM25F`` weighting. ``ignore`` holds stems to leave out (the
-    frame words of a question).
+    Each word becomes a ``TermGroup`` of the index forms sharing its stem
+    (``StemGroups``), scored as one term with the group's IDF (for Whoosh's form by form
+    scoring, the builder also gives every form that IDF through the searcher's
+    ``GroupedBM25F`` weighting). ``ignore`` holds stems to leave out (the frame words of
+    a question).
 
     ``root_groups`` (an index built with roots) adds, in question mode (``match="any"``)
-    only, each word's root group beside its stem group: the forms sharing its root,
-    scored with the root's IDF, times ``roots.ROOT_WEIGHT``. Normal search
+    only, each word's root group beside its stem group: a ``TermGroup`` of the forms
+    sharing its root, with the root's IDF, times ``roots.ROOT_WEIGHT``. Normal search
     (``match="all"``) does not use roots: a root group would widen which passages match
     (its forms must then be required), and questions are what it was measured on.
     """
@@ -253,39 +254,38 @@ class QueryBuilder:
             # Nothing with its stem: only its root, or a term that matches nothing (AND
             # stays honest).
             return root_group if root_group is not None else wq.Term(self.fieldname, words[0])
+        shared = idf(self.groups.doc_frequency(forms), self.reader.doc_count_all())
         if isinstance(self.weighting, GroupedBM25F):
-            shared = idf(self.groups.doc_frequency(forms), self.reader.doc_count_all())
             for form in forms:
                 self.weighting.group_idf[(self.fieldname, form)] = shared
-        terms = [wq.Term(self.fieldname, form, boost=weight)
-                 for form, weight in sorted(forms.items())]
-        stem_group = terms[0] if len(terms) == 1 else wq.Or(terms)
+        ordered = sorted(forms.items())
+        stem_group = TermGroup([wq.Term(self.fieldname, form, boost=weight)
+                                for form, weight in ordered],
+                               [weight for _form, weight in ordered], shared)
         return stem_group if root_group is None else wq.Or([stem_group, root_group])
 
     def _root_group(self, words: list[str]) -> wq.Query | None:
-        """The forms sharing the root of the word's first reading, as an OR of terms;
-        their boosts are set by ``_weigh_root_terms`` once the query is built."""
+        """The forms sharing the root of the word's first reading; the boosts Whoosh
+        reads are set by ``_weigh_root_terms`` once the query is built."""
         _root, forms, shared = self.root_groups.group(words[0])
         if not forms:
             return None
         terms = [wq.Term(self.fieldname, form) for form in forms]
         self._root_terms.extend((term, shared) for term in terms)
-        return terms[0] if len(terms) == 1 else wq.Or(terms)
+        return TermGroup(terms, idf=shared, boost=roots.ROOT_WEIGHT)
 
     def _weigh_root_terms(self) -> None:
-        """Score each root term with its root's IDF times ``ROOT_WEIGHT``.
+        """For Whoosh: score each root term with its root's IDF.
 
         The weighting keeps one IDF per term; a form may already hold its stem group's
         IDF. A term's score is linear in its IDF, so the boost carries the ratio:
-        ROOT_WEIGHT x root IDF / the IDF the term is scored with.
+        root IDF / the IDF the term is scored with.
         """
         if not isinstance(self.weighting, GroupedBM25F):
-            for term, _shared in self._root_terms:
-                term.boost = roots.ROOT_WEIGHT
             return
         for term, shared in self._root_terms:
             used = self.weighting.group_idf.setdefault((self.fieldname, term.text), shared)
-            term.boost = roots.ROOT_WEIGHT * shared / used
+            term.boost = shared / used
 
     def _prefix(self, clause: Clause) -> wq.Query | None:
         """Words starting with the normalised prefix, bounded in number."""

@@ -7,9 +7,11 @@ the stemmer only strips prefixes from ``PREFIXES``) and kept when the stemmer ag
 Forms that carry a one-letter proclitic the stemmer leaves alone (ب ل ك ف: بسوريا) join
 with a lower weight, in both directions.
 
-``GroupedBM25F`` scores every form of a group with the group's document frequency, so a
-group behaves like the single stem term it replaces: a rare inflection does not outrank
-the common form just because it is rare. The exact form typed gets a boost on top.
+A group is one ``TermGroup`` query, scored like the single stem term it replaces: its
+term frequency in a passage is the weighted sum of its forms' frequencies, saturated
+once with the group's IDF (a passage holding two forms counts as holding one form twice),
+and a rare inflection does not outrank the common form just because it is rare. The
+exact form typed weighs more, so exact words rank first.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
-from whoosh import scoring
+from whoosh import matching, scoring
+from whoosh import query as wq
 
 from .stemmer import PREFIXES
 from .variants import stem_of, stem_variants
@@ -102,8 +105,86 @@ class StemGroups:
         return group_doc_frequency(self.reader, self.fieldname, forms)
 
 
+#: Score a group once on its summed term frequency (False: each form on its own with the
+#: group's IDF, then summed, as Whoosh does; kept to compare in bench/relevance.py).
+SATURATE_ONCE = True
+
+
+class TermGroup(wq.Or):
+    """One word's forms, scored as one term: BM25 of sum(weight x form frequency) with
+    the group's ``idf``, times ``boost``.
+
+    The vectorised engine (``search.engine``) evaluates it in numpy. Whoosh runs only
+    shapes the engine does not; for it ``matcher`` sums the postings in Python, giving
+    the same scores. Without ``SATURATE_ONCE`` it is an OR of its forms, each scored
+    with its boost and ``GroupedBM25F``'s IDF (set by the query builder).
+    """
+
+    def __init__(self, subqueries, weights=None, idf=1.0, boost=1.0):
+        super().__init__(subqueries, boost=boost)
+        self.weights = tuple(weights) if weights is not None else (1.0,) * len(subqueries)
+        self.idf = idf
+
+    def __eq__(self, other):
+        return (super().__eq__(other) and self.weights == other.weights
+                and self.idf == other.idf)
+
+    __hash__ = wq.Or.__hash__
+
+    def normalize(self):
+        return self  # already flat: forms are terms
+
+    def matcher(self, searcher, context=None):
+        found = super().matcher(searcher, context)
+        if not SATURATE_ONCE:
+            if len(self.subqueries) == 1 and self.boost != 1:  # Whoosh skips it for one
+                found = matching.WrappingMatcher(found, self.boost)
+            return found
+        reader = searcher.reader()  # a segment's: document numbers are the segment's
+        summed: dict[int, float] = {}
+        for term, weight in zip(self.subqueries, self.weights):
+            if (term.fieldname, term.text) in reader:
+                for doc, frequency in reader.postings(term.fieldname,
+                                                      term.text).items_as("weight"):
+                    summed[doc] = summed.get(doc, 0.0) + weight * frequency
+        if not summed:
+            return matching.NullMatcher()
+        fieldname = self.subqueries[0].fieldname
+        average = searcher.get_parent().avg_field_length(fieldname) or 1
+        B, K1 = searcher.weighting.B, searcher.weighting.K1
+        scores = {doc: self.boost * scoring.bm25(self.idf, frequency,
+                                                 reader.doc_field_length(doc, fieldname, 1),
+                                                 average, B, K1)
+                  for doc, frequency in summed.items()}
+        return _ScoredMatcher(found, scores)
+
+
+class _ScoredMatcher(matching.WrappingMatcher):
+    """The forms' matcher (it walks the documents and gives phrases their positions),
+    with the scores of the whole group."""
+
+    def __init__(self, child, scores):
+        super().__init__(child)
+        self.scores = scores
+
+    def copy(self):
+        return _ScoredMatcher(self.child.copy(), self.scores)
+
+    def _replacement(self, newchild):
+        return _ScoredMatcher(newchild, self.scores)
+
+    def supports_block_quality(self):
+        return False
+
+    def max_quality(self):
+        return max(self.scores.values())
+
+    def score(self):
+        return self.scores[self.child.id()]
+
+
 class GroupedBM25F(scoring.BM25F):
-    """BM25F where the forms of one stem group share the group's IDF.
+    """BM25F where the forms of one stem group share the group's IDF (for Whoosh).
 
     ``group_idf`` maps (fieldname, term) to an IDF; the query builder fills it for the
     query being run. A searcher (and its weighting) belongs to one thread.

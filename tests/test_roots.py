@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from click.testing import CliRunner
 
 from search import Index, storage
@@ -93,3 +95,23 @@ def test_roots_are_the_same_in_every_process():
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+def test_whoosh_scores_root_groups_form_by_form_as_before(tmp_path, monkeypatch):
+    """Whoosh (the fallback) runs a question with root groups; its scores are the
+    engine's form-by-form scores, the root weight included."""
+    from search import roots, stemgroups
+    from search.query import parse
+
+    monkeypatch.setattr(stemgroups, "SATURATE_ONCE", False)
+    monkeypatch.setattr(roots, "ROOT_WEIGHT", 0.7)
+    index = build(tmp_path, roots=True, files={
+        "fasting.txt": FASTING, "market.txt": MARKET,
+        "both.txt": "الصيام في السوق والصائمون يصومون الصوم"})
+    searcher, builder = index._builder()
+    query = builder.build(parse("الصيام السوق"), match="any")
+    ids, scores = index._engine(searcher).evaluate(query, searcher)
+    whoosh = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+    assert len(whoosh) == 3
+    assert dict(zip(ids.tolist(), scores.tolist())) == pytest.approx(whoosh)
+    index.close()
