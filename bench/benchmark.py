@@ -250,8 +250,9 @@ def run_size(size: int, args, pools, work: Path) -> dict:
         size, text_bytes = write_folder(corpus, args.corpus)
     queries = make_queries(pools, args.queries, args.seed)
     ours, default = [], []
+    builds = (("ours", build_ours, ours), ("default", build_default, default))
     for repeat in range(args.repeat):
-        for name, function, results in (("ours", build_ours, ours), ("default", build_default, default)):
+        for name, function, results in builds[:2 if args.baseline else 1]:
             print(f"[{size:,}] build {repeat + 1}/{args.repeat}: {name}", file=sys.stderr)
             index_dir = work / f"index_{name}_{size}_{repeat}"
             extra = (args.procs,) if function is build_ours else ()
@@ -260,12 +261,14 @@ def run_size(size: int, args, pools, work: Path) -> dict:
     corpus.unlink()
 
     seconds, mb = median(ours, "seconds"), text_bytes / 1e6
+    nan = float("nan")  # no baseline build (--no-baseline)
     row = {
         "passages": size, "text_mb": mb, "build_s": seconds, "mb_per_s": mb / seconds,
         "passages_per_s": size / seconds, "peak_rss_mb": median(ours, "peak_rss_mb"),
-        "query_peak_rss_mb": median(ours, "query_peak_rss_mb"),
-        "disk_mb": median(ours, "disk_mb"), "default_build_s": median(default, "seconds"),
-        "default_peak_rss_mb": median(default, "peak_rss_mb"), "default_disk_mb": median(default, "disk_mb"),
+        "query_peak_rss_mb": median(ours, "query_peak_rss_mb"), "disk_mb": median(ours, "disk_mb"),
+        "default_build_s": median(default, "seconds") if default else nan,
+        "default_peak_rss_mb": median(default, "peak_rss_mb") if default else nan,
+        "default_disk_mb": median(default, "disk_mb") if default else nan,
     }
     row["build_ratio"] = seconds / row["default_build_s"]
     row["latency_ms"] = {kind: {cut: median(ours, kind, cut) for cut in ("p50", "p95", "p99", "no_hits", "refused")}
@@ -281,7 +284,7 @@ def machine(args) -> dict:
         "python": platform.python_version(), "platform": platform.platform(),
         "whoosh": version("Whoosh-Reloaded"),
         "seed": args.seed, "queries_per_kind": args.queries, "repeat": args.repeat,
-        "procs": args.procs,
+        "procs": args.procs, "baseline": args.baseline,
     }
 
 
@@ -291,11 +294,14 @@ def render(rows: list[dict], facts: dict) -> str:
              "| passages | text MB | build s | MB/s | passages/s | peak RSS MB (build / +queries) | index MB "
              "| default build s | default RSS MB | default index MB | ratio ours/default |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    def cell(value, digits):
+        return "–" if value != value else f"{value:.{digits}f}"  # NaN: not measured
+
     for r in rows:
         lines.append(f"| {r['passages']:,} | {r['text_mb']:.1f} | {r['build_s']:.2f} | {r['mb_per_s']:.2f} "
                      f"| {r['passages_per_s']:,.0f} | {r['peak_rss_mb']:.0f} / {r['query_peak_rss_mb']:.0f} | {r['disk_mb']:.1f} "
-                     f"| {r['default_build_s']:.2f} | {r['default_peak_rss_mb']:.0f} | {r['default_disk_mb']:.1f} "
-                     f"| {r['build_ratio']:.2f} |")
+                     f"| {cell(r['default_build_s'], 2)} | {cell(r['default_peak_rss_mb'], 0)} "
+                     f"| {cell(r['default_disk_mb'], 1)} | {cell(r['build_ratio'], 2)} |")
     lines += ["", "| passages | query | p50 ms | p95 ms | p99 ms | no hits | refused |",
               "|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -316,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write results here: .json, or Markdown otherwise")
     parser.add_argument("--procs", type=int, default=1,
                         help="writer processes for our build (Whoosh's baseline always uses one)")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
+                        help="skip Whoosh's default build (no ratio): our build and queries only")
     parser.add_argument("--corpus", type=Path,
                         help="measure this folder of text files as it is, instead of --sizes")
     args = parser.parse_args(argv)
