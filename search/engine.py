@@ -281,20 +281,26 @@ class _Context:
 
     def phrase(self, query: wq.Sequence):
         """Documents where the groups stand at consecutive positions; scored as AND."""
-        ids, scores = _intersection([self.run(q) for q in query.subqueries], query.boost)
+        parts = [self.run(q) for q in query.subqueries]
+        ids, scores = _intersection(parts, query.boost)
         if not len(ids):
             return _EMPTY
-        common = None
-        for offset, group in enumerate(query.subqueries):
+        # Rarest group first: each group's positions are read only in the documents
+        # where the groups before it still line up.
+        order = sorted(range(len(parts)), key=lambda i: len(parts[i][0]))
+        candidates, common = ids, None
+        for offset in order:
             keys = [docs * _STRIDE + positions - offset + _STRIDE // 2
                     for docs, positions in (
-                        self.engine.positions(term, ids) for term in _group_terms(group))]
+                        self.engine.positions(term, candidates)
+                        for term in _group_terms(query.subqueries[offset]))]
             keys = np.unique(np.concatenate(keys)) if keys else _EMPTY[0]
             common = keys if common is None else np.intersect1d(common, keys,
                                                                 assume_unique=True)
             if not len(common):
                 return _EMPTY
-        keep = np.isin(ids, np.unique(common // _STRIDE))
+            candidates = np.unique(common // _STRIDE)
+        keep = np.isin(ids, candidates)
         return ids[keep], scores[keep]
 
 
