@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from search import arabic, index, query, roots, stemgroups
+from search import analysis, arabic, index, query, roots, stemgroups
 from search.evaluation import (SPLITS, load_collection, load_qrels, load_questions,
                                no_answer_threshold_for, qpc_passages, run_questions,
                                score_run, task_files)
@@ -70,6 +70,7 @@ def configurations():
         "fold ؤ ئ ->ء": (lambda: folded_letters({"ؤ": "ء", "ئ": "ء"}), none, {}),
         "keep ة (no ة->ه)": (lambda: folded_letters({"ة": "ة"}), none, {}),
         "no question frame words": (none, lambda: patched(query, _question_words=lambda: ()), {}),
+        "no stop words": (lambda: patched(analysis, default_stopwords=lambda: frozenset()), none, {}),
         "exact weight 0": (none, lambda: patched(stemgroups, EXACT_WEIGHT=0.0), {}),
         "exact weight 1.0": (none, lambda: patched(stemgroups, EXACT_WEIGHT=1.0), {}),
         "no clitic expansion": (none, lambda: patched(stemgroups, PROCLITICS=()), {}),
