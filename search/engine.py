@@ -32,21 +32,27 @@ CACHE_POSTINGS = 20_000_000
 
 
 class Columns:
-    """Per-document arrays of one index generation (immutable once made)."""
+    """Per-document arrays of one index generation (immutable once made), from the
+    segments' arrays: text lengths, source numbers, and which documents are live."""
 
-    def __init__(self, reader, fieldname="text"):
+    def __init__(self, reader, segments):
         count = reader.doc_count_all()
-        self.lengths = np.array(
-            [reader.doc_field_length(n, fieldname, 0) for n in range(count)], dtype=np.float64
-        )
-        live = np.zeros(count, dtype=bool)
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        arrays = [segment for segment, _ in segments]
+        self.lengths = np.concatenate([a.lengths for a in arrays] or [np.zeros(0)]).astype(np.float64)
+        live = np.ones(count, dtype=bool)
+        for leaf, offset in reader.leaf_readers():
+            deleted = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
+            live[deleted + offset] = False
         self.live = live
-        sources = np.array(list(reader.column_reader("source")), dtype=object)
-        names, source_of = np.unique(sources, return_inverse=True)
-        self.source_names = [str(name) for name in names]
+        self.source_names = sorted(set().union(*(a.source_names for a in arrays)))
         self.source_number = {name: number for number, name in enumerate(self.source_names)}
-        self.source_of = source_of.astype(np.int32).reshape(count)
+        self.source_of = np.concatenate(
+            [np.array([self.source_number[name] for name in a.source_names],
+                      dtype=np.int32)[a.sources] for a in arrays if len(a.sources)]
+            or [np.zeros(0, dtype=np.int32)])
+        if not len(self.lengths) == len(self.source_of) == count:
+            raise ValueError(f"the posting arrays describe {len(self.lengths)} documents, "
+                             f"the index {count}: rebuild the index")
 
 
 class Engine:
@@ -59,11 +65,11 @@ class Engine:
         self.fieldname = fieldname
         self._reader = reader
         self._stored_lock = threading.Lock()
-        self.columns = Columns(reader, fieldname)
         leaves = reader.leaf_readers()
         arrays = open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves])
         self.segments = list(zip(arrays, [offset for _, offset in leaves]))
         self.vocabulary = Vocabulary(arrays, reader.doc_count_all())
+        self.columns = Columns(reader, self.segments)
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()

@@ -38,7 +38,7 @@ from .stemgroups import GroupedBM25F, StemGroups
 from .suggest import complete_word, did_you_mean
 
 #: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 WRITER_MEMORY_MB = 256
 #: Full builds of corpora larger than this use a writer process per core (Whoosh's
 #: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two

@@ -9,7 +9,9 @@ into flat files named after the segment (``MAIN_<id>-postings.<part>``):
 - ``terms``: the terms in UTF-8, in Whoosh's order (by bytes), back to back;
 - ``index``: int64 triples per term: where the term, its postings and its positions end;
 - ``docs``: uint32 segment-local document numbers; ``weights``: float32 frequencies;
-- ``positions``: uint32 word positions, ``weight`` of them per posting, in posting order.
+- ``positions``: uint32 word positions, ``weight`` of them per posting, in posting order;
+- ``lengths``: float32 text length of each document (as Whoosh stores it, for BM25);
+- ``sources``: int32 number of each document's source file in ``source_names`` (JSON).
 
 Reading a posting list is then two slices of memory-mapped arrays, and a phrase reads
 the positions of its candidate documents only. Segments never
@@ -20,6 +22,7 @@ of segments a merge has retired.
 from __future__ import annotations
 
 import heapq
+import json
 import mmap
 import os
 import re
@@ -33,8 +36,10 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.formats import Positions, tokens
 
 FIELD = "text"
+SOURCE_FIELD = "source"
 SUFFIX = "-postings"
-PARTS = ("terms", "index", "docs", "weights", "positions")
+PARTS = ("terms", "index", "docs", "weights", "positions", "lengths", "sources",
+         "source_names")
 _STREAMED = ("docs", "weights", "positions")
 _ONE_POSITION = b"\x00\x00\x00\x01"  # Whoosh's Positions value: count, then a pickle
 _PICKLED_BYTE = 75  # pickle's BININT1 opcode: a position below 256
@@ -98,6 +103,10 @@ class _RecordingFieldWriter(W3FieldWriter):
         self._written = 0  # postings already flushed to the files
         self._positions_written = 0
         self._decode = None
+        self._in_source = False
+        self._text_lengths: list[int] = []
+        self._source_names: list[str] = []
+        self._source_of = array("i")
 
     def add_postings(self, schema, lengths, items):
         """Whoosh's loop over sorted postings, with each field's document lengths read
@@ -105,6 +114,8 @@ class _RecordingFieldWriter(W3FieldWriter):
         of the build time)."""
         field = term = None
         field_lengths = ()
+        self._text_lengths = _document_lengths(lengths, FIELD)
+        self._source_of = array("i", [-1]) * len(self._text_lengths)
         add = self.add
         for fieldname, btext, docnum, weight, value in items:
             if fieldname != field:
@@ -114,7 +125,8 @@ class _RecordingFieldWriter(W3FieldWriter):
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 field, term = fieldname, None
-                field_lengths = _document_lengths(lengths, fieldname)
+                field_lengths = self._text_lengths if fieldname == FIELD else \
+                    _document_lengths(lengths, fieldname) if schema[fieldname].scorable else ()
             if docnum == -1:  # Whoosh's marker for spelling words, which have no postings
                 continue
             if btext != term:
@@ -123,7 +135,7 @@ class _RecordingFieldWriter(W3FieldWriter):
                 self.start_term(btext)
                 term = btext
             length = field_lengths[docnum] if docnum < len(field_lengths) else \
-                (lengths.doc_field_length(docnum, fieldname) if lengths else 0)
+                (lengths.doc_field_length(docnum, fieldname) or 0 if lengths else 0)
             add(docnum, weight, value if value is not None else b"", length)
         if term is not None:
             self.finish_term()
@@ -133,6 +145,7 @@ class _RecordingFieldWriter(W3FieldWriter):
     def start_field(self, fieldname, fieldobj):
         super().start_field(fieldname, fieldobj)
         self._recording = fieldname == FIELD
+        self._in_source = fieldname == SOURCE_FIELD
         if self._recording:
             self._decode = fieldobj.format.decode_positions
 
@@ -148,6 +161,13 @@ class _RecordingFieldWriter(W3FieldWriter):
                 if len(found) != weight:
                     raise ValueError(f"{len(found)} positions for a weight of {weight}")
                 self._positions.extend(found)
+        elif self._in_source:
+            self._source_of[docnum] = len(self._source_names) - 1
+
+    def start_term(self, btext):
+        super().start_term(btext)
+        if self._in_source:
+            self._source_names.append(btext.decode("utf-8"))
 
     def finish_term(self):
         super().finish_term()
@@ -180,15 +200,21 @@ class _RecordingFieldWriter(W3FieldWriter):
         _path(self._folder, self._segment_id, "terms").write_bytes(bytes(self._terms))
         with open(_path(self._folder, self._segment_id, "index"), "wb") as out:
             self._index.tofile(out)
+        with open(_path(self._folder, self._segment_id, "lengths"), "wb") as out:
+            array("f", self._text_lengths).tofile(out)
+        with open(_path(self._folder, self._segment_id, "sources"), "wb") as out:
+            self._source_of.tofile(out)
+        _path(self._folder, self._segment_id, "source_names").write_text(
+            json.dumps(self._source_names, ensure_ascii=False), encoding="utf-8")
 
 
 def _document_lengths(lengths, fieldname) -> list[int]:
-    """Every document's length in ``fieldname``, or () when ``lengths`` cannot count its
-    documents (the caller then asks per posting)."""
+    """Every document's length in ``fieldname`` (0 for none), or () when ``lengths``
+    cannot count its documents (the caller then asks per posting)."""
     count = getattr(lengths, "doc_count_all", None)
     if count is None:
         return ()
-    return [lengths.doc_field_length(docnum, fieldname) for docnum in range(count())]
+    return [lengths.doc_field_length(docnum, fieldname) or 0 for docnum in range(count())]
 
 
 def _map(path: Path, dtype) -> np.ndarray:
@@ -214,6 +240,10 @@ class SegmentPostings:
         self.docs = _map(_path(folder, segment_id, "docs"), np.uint32)
         self.weights = _map(_path(folder, segment_id, "weights"), np.float32)
         self.positions = _map(_path(folder, segment_id, "positions"), np.uint32)
+        self.lengths = _map(_path(folder, segment_id, "lengths"), np.float32)
+        self.sources = _map(_path(folder, segment_id, "sources"), np.int32)
+        self.source_names = json.loads(
+            _path(folder, segment_id, "source_names").read_text(encoding="utf-8"))
 
     def _term(self, number: int) -> bytes:
         start = int(self._term_ends[number - 1]) if number else 0

@@ -166,3 +166,29 @@ def test_vocabulary_answers_as_the_whoosh_reader_does(segmented_index):
     assert vocabulary.doc_count_all() == reader.doc_count_all()
     with pytest.raises(ValueError):
         list(vocabulary.expand_prefix("source", ""))
+
+
+def test_per_document_columns_match_whooshs(segmented_index):
+    searcher = segmented_index._searcher()
+    reader = searcher.reader()
+    columns = segmented_index._engine(searcher).columns
+    count = reader.doc_count_all()
+    assert columns.lengths.tolist() == [reader.doc_field_length(n, "text") or 0
+                                        for n in range(count)]
+    live = set(reader.all_doc_ids())
+    assert len(live) < count  # the update deleted the changed file's old passages
+    assert [n for n in range(count) if columns.live[n]] == sorted(live)
+    sources = list(reader.column_reader("source"))
+    assert [columns.source_names[i] for i in columns.source_of] == sources
+    assert columns.source_names == sorted(set(sources))
+
+
+def test_a_passage_of_stop_words_only_has_length_zero(tmp_path):
+    index = Index.build_from_passages(
+        [Passage(source="a.txt", number=1, text="في من على", start=0, end=9, title=None),
+         Passage(source="b.txt", number=1, text="سوريا", start=0, end=5, title=None)],
+        tmp_path / "index")
+    columns = index._engine(index._searcher()).columns
+    assert columns.lengths.tolist() == [0.0, 1.0]
+    assert [columns.source_names[i] for i in columns.source_of] == ["a.txt", "b.txt"]
+    assert index.search("سوريا").total == 1
