@@ -192,3 +192,22 @@ def test_a_passage_of_stop_words_only_has_length_zero(tmp_path):
     assert columns.lengths.tolist() == [0.0, 1.0]
     assert [columns.source_names[i] for i in columns.source_of] == ["a.txt", "b.txt"]
     assert index.search("سوريا").total == 1
+
+
+def test_merged_segments_get_arrays_and_retired_ones_lose_theirs(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {f"f{i}.txt": "سوريا وروسيا " * (i + 1)
+                                                for i in range(3)})
+    index = Index.build(corpus, tmp_path / "index")
+    counts = []
+    for round_ in range(6):
+        write_corpus(corpus, {f"f{round_ % 3}.txt": "موسكو " * (round_ + 2)})
+        index.update(corpus)
+        generation = storage.current_generation(tmp_path / "index")
+        segments = {s.segment_id() for s in storage.open_whoosh(generation)._segments()}
+        named = {p.name.split(postings.SUFFIX)[0] for p in generation.iterdir()
+                 if postings.SUFFIX in p.name}
+        assert named == segments
+        counts.append(len(segments))
+        assert index.search("موسكو").total == min(round_ + 1, 3)
+        assert_arrays_match_whoosh(generation)
+    assert any(later < earlier for earlier, later in zip(counts, counts[1:]))  # a merge
