@@ -21,6 +21,7 @@ import pytest
 from search import Index
 from web import create_app
 from web.server import WAITRESS_OPTIONS, make_server
+from web.views import SECURITY_HEADERS
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -246,6 +247,14 @@ def test_server_refuses_huge_request_lines_and_headers(server):
                                    + b"\r\n\r\n")
     assert status in (400, 431), response[:200]
     assert b"Traceback" not in response
+    assert_security_headers(response)
+
+
+def assert_security_headers(response: bytes):
+    """The raw response's headers include every security header of the site."""
+    head = response.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+    for name, value in SECURITY_HEADERS.items():
+        assert f"{name.lower()}: {value.lower()}" in head, (name, head)
 
 
 def test_server_refuses_bodies_over_the_limit(server):
@@ -255,6 +264,7 @@ def test_server_refuses_bodies_over_the_limit(server):
         status, response = raw_request(server, method + b" /api/search?q=x HTTP/1.1\r\nHost: x\r\n"
                                        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         assert status == 413, response[:300]
+        assert_security_headers(response)
     status, _ = raw_request(server, b"POST /api/search?q=x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
                             b"\r\n\r\n" + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
     assert status == 413

@@ -9,11 +9,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
 
 from search.errors import SearchError
 
 from . import create_app, get_index
+from .views import SECURITY_HEADERS
 
 #: Worker threads. Requests are CPU-bound Python (the GIL runs one at a time), so more
 #: threads add no throughput, only memory: each keeps its own searcher. bench/load.py,
@@ -31,6 +34,24 @@ WAITRESS_OPTIONS = {
 }
 
 
+class _ErrorTask(ErrorTask):
+    """Waitress's own answers to requests it refuses (malformed, too large), with the
+    security headers every page of the site carries."""
+
+    def execute(self):
+        status, headers, body = self.request.error.to_response(self.channel.server.adj.ident)
+        self.status = status
+        self.response_headers.extend(headers)
+        self.response_headers.extend(SECURITY_HEADERS.items())  # before write() sends them
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _ErrorTask
+
+
 def make_server(
     host: str = "127.0.0.1",
     port: int = 5000,
@@ -45,7 +66,13 @@ def make_server(
     """
     if app is None:
         app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
-    return create_server(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+    server = create_server(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+    # One listening socket is the server; several (a name with IPv4 and IPv6 addresses)
+    # are servers in its map.
+    for listener in [server, *getattr(server, "map", {}).values()]:
+        if hasattr(listener, "channel_class"):
+            listener.channel_class = _Channel
+    return server
 
 
 def _warm(app) -> None:
