@@ -65,17 +65,22 @@ def python_scores(searcher, query, phrase_matches):
     return score(query)
 
 
-@pytest.mark.parametrize("text", QUERIES)
-def test_engine_matches_whoosh(sample_index, text):
-    searcher, builder = sample_index._builder()
+def assert_engine_matches_whoosh(index, text):
+    """The engine's matches, scores and facet counts for ``text`` are Whoosh's."""
+    searcher, builder = index._builder()
     query = builder.build(parse(text))
-    engine = sample_index._engine(searcher)
+    engine = index._engine(searcher)
     ids, scores = engine.evaluate(query, searcher)
     expected, expected_counts = whoosh_answer(searcher, query)
     assert set(ids.tolist()) == set(expected)
     for docnum, score in zip(ids.tolist(), scores.tolist()):
         assert score == pytest.approx(expected[docnum], rel=1e-6)
     assert engine.facet_counts(ids) == (expected_counts, len(expected_counts))
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_engine_matches_whoosh(sample_index, text):
+    assert_engine_matches_whoosh(sample_index, text)
 
 
 @pytest.mark.parametrize("text", QUERIES)

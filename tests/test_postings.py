@@ -8,9 +8,8 @@ from whoosh import index as windex
 
 from search import Index, postings, storage
 from search.passages import Passage
-from search.query import parse
 from tests.conftest import write_corpus
-from tests.test_engine import QUERIES, whoosh_answer
+from tests.test_engine import QUERIES, assert_engine_matches_whoosh
 
 LONG = " ".join(["كلمة"] * 300 + ["نهاية", "كلمة"])  # positions past one byte
 
@@ -98,15 +97,7 @@ def test_positions_beyond_one_byte_and_repeated_words(tmp_path):
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_engine_matches_whoosh_over_several_segments(segmented_index, text):
-    searcher, builder = segmented_index._builder()
-    query = builder.build(parse(text))
-    engine = segmented_index._engine(searcher)
-    ids, scores = engine.evaluate(query, searcher)
-    expected, expected_counts = whoosh_answer(searcher, query)
-    assert set(ids.tolist()) == set(expected)
-    for docnum, score in zip(ids.tolist(), scores.tolist()):
-        assert score == pytest.approx(expected[docnum], rel=1e-6)
-    assert engine.facet_counts(ids) == (expected_counts, len(expected_counts))
+    assert_engine_matches_whoosh(segmented_index, text)
 
 
 def test_retired_segments_lose_their_arrays(segmented_index, tmp_path):
