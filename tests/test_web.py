@@ -482,7 +482,7 @@ def test_hostile_text_is_escaped_in_results(hostile):
     assert_inert(html)
     assert "&lt;script&gt;alert" in html  # title and snippet, shown as text
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html  # file name, facet label
-    assert html.count(f'<bdi class="file">&lt;img src=x onerror=alert(1)&gt;.txt</bdi>') >= 1
+    assert html.count('<bdi class="file">&lt;img src=x onerror=alert(1)&gt;.txt</bdi>') >= 1
     assert RLO in html
 
 
