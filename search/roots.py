@@ -17,7 +17,6 @@ import os
 import threading
 from pathlib import Path
 
-
 from . import storage
 from .stemgroups import group_doc_frequency, idf
 
