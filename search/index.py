@@ -316,7 +316,7 @@ class Index:
             searcher, whoosh_query, page * per_page, sources, facet_limit=facet_limit)
         terms = frozenset(builder.highlight_terms)
         analyzer = searcher.schema["text"].analyzer
-        engine = self._engine(searcher)
+        engine = self._engine()
         hits = []
         for docnum, score in ranked[(page - 1) * per_page:]:
             fields = engine.stored_fields(docnum)
@@ -341,12 +341,13 @@ class Index:
     def warm(self) -> None:
         """Read what the first query would otherwise wait for (per-document arrays,
         stored fields)."""
-        engine = self._engine(self._searcher())
+        self._searcher()
+        engine = self._engine()
         if len(engine.columns.live):
             engine.stored_fields(0)
 
-    def _engine(self, searcher) -> Engine:
-        """The engine of ``searcher``'s generation (this thread's searcher)."""
+    def _engine(self) -> Engine:
+        """The engine of this thread's searcher's generation (``_searcher`` opens both)."""
         return self._local.engine
 
     def _engine_of(self, generation: Path) -> Engine:
@@ -368,7 +369,7 @@ class Index:
         The vectorised engine runs what it can; Whoosh runs the rest. Facet counts cover
         every match and ignore the source filter; the total respects it.
         """
-        engine = self._engine(searcher)
+        engine = self._engine()
         evaluated = engine.evaluate(whoosh_query, searcher)
         if evaluated is not None:
             ids, scores = evaluated
@@ -414,7 +415,7 @@ class Index:
             whoosh_query = builder.build(parse(query), match=match)
         ranked, _total, _counts = self._run(searcher, whoosh_query, limit, facets=False)
         divisor = max(1, len(builder.words)) if per_word else 1
-        engine = self._engine(searcher)
+        engine = self._engine()
         return [(engine.stored_fields(docnum)["id"], score / divisor)
                 for docnum, score in ranked]
 
@@ -430,7 +431,7 @@ class Index:
             except SearchError:
                 terms = frozenset()
         analyzer = searcher.schema["text"].analyzer
-        engine = self._engine(searcher)
+        engine = self._engine()
         docs = sorted((engine.stored_fields(n) for n in engine.documents_of(source)),
                       key=lambda d: d["passage"])
         passages = tuple(
@@ -443,8 +444,7 @@ class Index:
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Corpus words, as the corpus spells them, that complete the last word typed."""
-        searcher = self._searcher()
-        return complete_word(searcher, prefix, limit, self._engine(searcher).stored_fields)
+        return complete_word(self._searcher(), prefix, limit, self._engine().stored_fields)
 
 
 class _WriteReport:

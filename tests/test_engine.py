@@ -69,7 +69,7 @@ def assert_engine_matches_whoosh(index, text):
     """The engine's matches, scores and facet counts for ``text`` are Whoosh's."""
     searcher, builder = index._builder()
     query = builder.build(parse(text))
-    engine = index._engine(searcher)
+    engine = index._engine()
     ids, scores = engine.evaluate(query, searcher)
     expected, expected_counts = whoosh_answer(searcher, query)
     assert set(ids.tolist()) == set(expected)
@@ -87,7 +87,7 @@ def test_engine_matches_whoosh(sample_index, text):
 def test_engine_scores_groups_as_one_term(sample_index, text):
     searcher, builder = sample_index._builder()
     query = builder.build(parse(text))
-    ids, scores = sample_index._engine(searcher).evaluate(query, searcher)
+    ids, scores = sample_index._engine().evaluate(query, searcher)
 
     def phrase_matches(phrase):
         return {hit.docnum for hit in searcher.search(phrase, limit=None)}
@@ -104,7 +104,7 @@ def test_form_by_form_scoring_is_whooshs(sample_index, text, monkeypatch):
     monkeypatch.setattr(stemgroups, "SATURATE_ONCE", False)
     searcher, builder = sample_index._builder()
     query = builder.build(parse(text))
-    ids, scores = sample_index._engine(searcher).evaluate(query, searcher)
+    ids, scores = sample_index._engine().evaluate(query, searcher)
     expected, _counts = whoosh_answer(searcher, query)
     assert {d: pytest.approx(s, rel=1e-6) for d, s in zip(ids.tolist(), scores.tolist())} \
         == expected
@@ -126,7 +126,7 @@ def test_two_forms_of_a_group_count_as_one_form_twice(tmp_path):
     assert isinstance(query, TermGroup)
     weights = dict(zip((t.text for t in query.subqueries), query.weights))
     assert weights["الكتاب"] == 1 + stemgroups.EXACT_WEIGHT and weights["كتابه"] == 1.0
-    engine = index._engine(searcher)
+    engine = index._engine()
     ids, scores = engine.evaluate(query, searcher)
     by_source = {engine.stored_fields(d)["source"]: s for d, s in zip(ids.tolist(), scores.tolist())}
     assert set(by_source) == {"two-forms.txt", "one-form.txt"}
@@ -150,7 +150,7 @@ def test_whoosh_scores_groups_in_shapes_left_to_it(sample_index, monkeypatch, sa
     searcher, builder = sample_index._builder()
     first, second = builder.build(parse("وزارة")), builder.build(parse("الدفاع"))
     loose = wq.Sequence([first, second], slop=3)
-    engine = sample_index._engine(searcher)
+    engine = sample_index._engine()
     assert engine.evaluate(loose, searcher) is None
     found = {hit.docnum: hit.score for hit in searcher.search(loose, limit=None)}
     ids, scores = engine.evaluate(wq.And([first, second]), searcher)
@@ -175,7 +175,7 @@ def test_other_query_shapes_are_left_to_whoosh(sample_index):
 
     searcher, _builder = sample_index._builder()
     loose = wq.Sequence([wq.Term("text", "وزاره"), wq.Term("text", "الدفاع")], slop=3)
-    assert sample_index._engine(searcher).evaluate(loose, searcher) is None
+    assert sample_index._engine().evaluate(loose, searcher) is None
 
 
 def test_top_orders_by_score_then_document():

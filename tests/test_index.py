@@ -312,7 +312,7 @@ def test_threads_share_one_engine_and_its_stored_fields(corpus, index_dir):
     def search_and_engine():
         barrier.wait()  # four threads at once, each with its own searcher
         ids = [hit.id for hit in index.search("القمح").hits]
-        answers.append((ids, index._engine(None), index._local.searcher))
+        answers.append((ids, index._engine(), index._local.searcher))
 
     threads = [threading.Thread(target=search_and_engine) for _ in range(4)]
     for thread in threads:

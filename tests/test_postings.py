@@ -146,7 +146,7 @@ def test_text_positions_give_whooshs_values():
 def test_vocabulary_answers_as_the_whoosh_reader_does(segmented_index):
     searcher = segmented_index._searcher()
     reader = searcher.reader()
-    vocabulary = segmented_index._engine(searcher).vocabulary
+    vocabulary = segmented_index._engine().vocabulary
     assert len(vocabulary.segments) >= 2
     for prefix in ("", "ال", "س", "سوري", "موسكو", "كلمةليستفيالفهرس"):
         expected = [t.decode("utf-8") for t in reader.expand_prefix("text", prefix)]
@@ -162,7 +162,7 @@ def test_vocabulary_answers_as_the_whoosh_reader_does(segmented_index):
 def test_per_document_columns_match_whooshs(segmented_index):
     searcher = segmented_index._searcher()
     reader = searcher.reader()
-    columns = segmented_index._engine(searcher).columns
+    columns = segmented_index._engine().columns
     count = reader.doc_count_all()
     assert columns.lengths.tolist() == [reader.doc_field_length(n, "text") or 0
                                         for n in range(count)]
@@ -179,7 +179,8 @@ def test_a_passage_of_stop_words_only_has_length_zero(tmp_path):
         [Passage(source="a.txt", number=1, text="في من على", start=0, end=9, title=None),
          Passage(source="b.txt", number=1, text="سوريا", start=0, end=5, title=None)],
         tmp_path / "index")
-    columns = index._engine(index._searcher()).columns
+    index._searcher()
+    columns = index._engine().columns
     assert columns.lengths.tolist() == [0.0, 1.0]
     assert [columns.source_names[i] for i in columns.source_of] == ["a.txt", "b.txt"]
     assert index.search("سوريا").total == 1

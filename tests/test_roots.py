@@ -110,7 +110,7 @@ def test_whoosh_scores_root_groups_form_by_form_as_before(tmp_path, monkeypatch)
         "both.txt": "الصيام في السوق والصائمون يصومون الصوم"})
     searcher, builder = index._builder()
     query = builder.build(parse("الصيام السوق"), match="any")
-    ids, scores = index._engine(searcher).evaluate(query, searcher)
+    ids, scores = index._engine().evaluate(query, searcher)
     whoosh = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
     assert len(whoosh) == 3
     assert dict(zip(ids.tolist(), scores.tolist())) == pytest.approx(whoosh)
