@@ -2,17 +2,18 @@
 
 Whoosh evaluates AND and OR one document at a time in Python, through trees of
 matchers; a common word in a million passages means a million steps. For the query
-shapes our builder makes (terms, word groups, OR, AND, AND NOT), this module reads each
-posting list block by block into arrays, scores it with the same BM25F formula and
-parameters as Whoosh's weighting, and combines lists with sorted-array operations. A word
-group (``stemgroups.TermGroup``) sums its forms' weighted term frequencies per document
-and is scored once, as one term. Facet counts over
-all matches are one ``bincount``. Phrases (``Sequence`` of word groups) intersect the
-documents first, then decode positions for those documents only. Anything else returns
+shapes our builder makes (terms, word groups, OR, AND, AND NOT), this module takes each
+posting list from the memory-mapped arrays of ``search.postings``, scores it with the
+same BM25F formula and parameters as Whoosh's weighting, and combines lists with array
+operations. A word group (``stemgroups.TermGroup``) sums its forms' weighted term
+frequencies per document and is scored once, as one term. Facet counts over all
+matches are one ``bincount``. Phrases (``Sequence`` of word groups) intersect the
+documents first, then read positions for those documents only. Anything else returns
 ``None`` from ``evaluate`` and the caller lets Whoosh run the query.
 
 The per-generation arrays (field lengths, source of each document, live documents)
-are read once; posting arrays are cached (bounded by total postings).
+are read once; posting lists are cached as int64/float64 arrays (bounded by total
+postings).
 """
 
 from __future__ import annotations
@@ -221,8 +222,6 @@ class _Context:
     def __init__(self, engine: Engine, searcher, weighting):
         self.engine = engine
         self.searcher = searcher
-        self.reader = searcher.reader()
-        self.weighting = weighting
         self.B = weighting.B
         self.K1 = weighting.K1
         self.group_idf = getattr(weighting, "group_idf", {})
@@ -283,7 +282,6 @@ class _Context:
         if not len(ids):
             return _EMPTY
         return ids, self.bm25(ids, frequencies, query.idf, query.boost)
-
 
     def phrase(self, query: wq.Sequence):
         """Documents where the groups stand at consecutive positions; scored as AND."""

@@ -106,7 +106,8 @@ def write_run(run: Run, path: str | Path, tag: str) -> None:
         raise ValueError(f"run tag must be one word, got {tag!r}")
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         for qid, ranked in run.items():
-            out.writelines(f"{qid}\tQ0\t{docid}\t{rank}\t{score!r}\t{tag}\n" for rank, (docid, score) in enumerate(ranked, 1))
+            for rank, (docid, score) in enumerate(ranked, 1):
+                out.write(f"{qid}\tQ0\t{docid}\t{rank}\t{score!r}\t{tag}\n")
 
 
 def _trec_order(ranked: list[tuple[str, float]]) -> list[str]:

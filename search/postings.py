@@ -224,6 +224,11 @@ def _map(path: Path, dtype) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r")
 
 
+def _span(ends, number: int) -> tuple[int, int]:
+    """(start, end) of item ``number`` in a run of items stored by their ends."""
+    return (ends[number - 1] if number else 0), ends[number]
+
+
 class SegmentPostings:
     """The flat posting arrays of one segment, memory-mapped (shared by threads)."""
 
@@ -247,8 +252,8 @@ class SegmentPostings:
             _path(folder, segment_id, "source_names").read_text(encoding="utf-8"))
 
     def _term(self, number: int) -> bytes:
-        start = self._term_ends[number - 1] if number else 0
-        return self._terms[start:self._term_ends[number]]
+        start, end = _span(self._term_ends, number)
+        return self._terms[start:end]
 
     def _lower_bound(self, key: bytes) -> int:
         """The number of the first term not below ``key``."""
@@ -269,8 +274,7 @@ class SegmentPostings:
 
     def postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
         """(segment-local document numbers, weights) of term ``number``, as mapped views."""
-        start = self._posting_ends[number - 1] if number else 0
-        end = self._posting_ends[number]
+        start, end = _span(self._posting_ends, number)
         return self.docs[start:end], self.weights[start:end]
 
     def positions_of(self, number: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +289,7 @@ class SegmentPostings:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         counts = weights.astype(np.int64)
         ends = np.cumsum(counts)
-        base = self._position_ends[number - 1] if number else 0
+        base, _end = _span(self._position_ends, number)
         starts = base + ends[found] - counts[found]
         lengths = counts[found]
         # The positions of posting i are positions[starts[i] : starts[i] + lengths[i]].
@@ -295,8 +299,8 @@ class SegmentPostings:
                 self.positions[where].astype(np.int64))
 
     def doc_frequency(self, number: int) -> int:
-        start = self._posting_ends[number - 1] if number else 0
-        return self._posting_ends[number] - start
+        start, end = _span(self._posting_ends, number)
+        return end - start
 
     def expand_prefix(self, prefix: str):
         """Terms starting with ``prefix``, in order."""
