@@ -13,8 +13,8 @@ words alone), so the decision follows the ranking the user sees.
 from __future__ import annotations
 
 import math
-import re
 
+from .analysis import WORD_PATTERN
 from .arabic import normalize
 from .errors import QueryError
 from .query import plain_words
@@ -28,7 +28,6 @@ QUESTION_WORDS = frozenset(normalize(w) for w in (
 FACT_QUESTION_WORDS = frozenset(normalize(w) for w in ("هل", "كم", "أين", "متى"))
 #: Words searched for alone, at most (longer questions: the first ones).
 MAX_WORDS = 24
-_WORD = re.compile(r"\w+")
 
 #: The model: P(no answer) = 1 / (1 + exp(-(BIAS + sum(WEIGHTS[f] * (x[f] - MEAN[f]) / SCALE[f])))),
 #: "no answer" when it reaches THRESHOLD. Fitted by ``bench/fit_no_answer.py`` on the 174
@@ -47,7 +46,7 @@ THRESHOLD = 0.17
 def question_words(question: str) -> list[str]:
     """The words of a question as typed, query syntax taken out, each once."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(plain_words(question)):
+    for word in WORD_PATTERN.findall(plain_words(question)):
         seen.setdefault(word, None)
     return list(seen)[:MAX_WORDS]
 
@@ -60,7 +59,7 @@ def question_kind(question: str) -> tuple[float, float]:
     >>> question_kind("اتهم القرآن بأنه ... كيف نرد؟")
     (0.0, 1.0)
     """
-    opening = [normalize(w) for w in _WORD.findall(plain_words(question))[:2]]
+    opening = [normalize(w) for w in WORD_PATTERN.findall(plain_words(question))[:2]]
     asked = [w for w in opening if w in QUESTION_WORDS]
     if not asked:
         return 0.0, 1.0
