@@ -211,7 +211,7 @@ def build_default(corpus: Path, index_dir: Path, queries=None) -> dict:
     from whoosh.analysis import StandardAnalyzer
     from whoosh.fields import ID, TEXT, Schema
 
-    from search.index import WRITER_MEMORY_MB
+    from search.writer import WRITER_MEMORY_MB
 
     started = time.perf_counter()
     index_dir.mkdir(parents=True)

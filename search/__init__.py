@@ -10,7 +10,8 @@ from .analysis import ArabicAnalyzer
 from .arabic import normalize
 from .errors import (BuildInProgressError, IndexNotFoundError, QueryError,
                      RebuildNeededError, SearchError, UnknownSourceError)
-from .index import BuildReport, Document, DocumentPassage, Index
+from .index import Document, DocumentPassage, Index
+from .writer import BuildReport
 from .results import FacetCount, Hit, SearchResult
 from .stemmer import stem
 

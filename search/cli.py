@@ -15,6 +15,7 @@ import click
 
 from .analysis import ArabicAnalyzer
 from .errors import SearchError
+from . import writer
 from .index import Index
 from .variants import stem_of
 
@@ -47,7 +48,9 @@ def main():
 @click.option("--roots/--no-roots", default=None,
               help="Keep a table of word roots: questions also match words by root "
                    "(slower to build; an update keeps the index's choice).")
-def index_command(corpus, index_dir, rebuild, no_wait, roots):
+@click.option("--procs", type=click.IntRange(min=1), default=None,
+              help="Writer processes (default: every core, for corpora over 8 MB).")
+def index_command(corpus, index_dir, rebuild, no_wait, roots, procs):
     """Index the text files of CORPUS (default: index_data/).
 
     Incremental by default: only new, changed and removed files are re-indexed. The new
@@ -57,12 +60,12 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots):
     bar = _ProgressBar(stderr)
     try:
         if rebuild or not (Path(index_dir) / "current").exists():
-            _index, report = Index.build_with_report(
-                corpus, index_dir, progress=bar, wait=not no_wait, roots=bool(roots))
+            report = writer.build(corpus, index_dir, progress=bar, wait=not no_wait,
+                                  roots=bool(roots), procs=procs)
             action = "built"
         else:
-            report = Index.open(index_dir).update(corpus, progress=bar, wait=not no_wait,
-                                                  roots=roots)
+            report = writer.update(index_dir, corpus, progress=bar, wait=not no_wait,
+                                   roots=roots, procs=procs)
             action = "updated"
     except SearchError as error:
         bar.finish()

@@ -1,84 +1,38 @@
-"""The passage index on Whoosh: build (atomic), update (incremental), search.
+"""Reading an index: open a published generation, search it, show a document.
 
-    index = Index.build("index_data", "instance/index")
+    index = Index.open("instance/index")            # or Index.build(corpus, folder)
     result = index.search("وزارة الدفاع", page=1, per_page=10)
 
-One document per passage. The ``text`` field holds each word once, normalised
-(``ArabicAnalyzer(stem=False)``); a query finds the words sharing a stem through the
-index vocabulary (``stemgroups``). ``source`` is a sortable ID so facet counts come from
-a column. File hashes and the analyzer version live
-in the generation's ``meta.json`` (see ``storage``), published together with the index.
+An ``Index`` follows the folder's published generation (``refresh``), and is shared by
+threads. Writing (builds, updates, publishing) is ``search.writer``'s job; the class
+methods ``build`` and ``update`` here call it and open what it wrote.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh import sorting
-from whoosh.fields import ID, STORED, TEXT, Schema
 
-from . import postings, storage
-from .analysis import ANALYZER_VERSION, ArabicAnalyzer
+from . import storage, writer
 from .engine import Engine, top
-from .errors import RebuildNeededError, SearchError, UnknownSourceError
-from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_files,
-                       split_passages)
+from .errors import SearchError, UnknownSourceError
 from .query import QueryBuilder, parse, plain_words, question_frame_words
 from .results import FacetCount, Hit, SearchResult
-from .roots import RootGroups, RootTable, store_table as store_root_table
+from .roots import RootGroups, RootTable
 from .snippets import snippet
 from .stemgroups import GroupedBM25F, StemGroups
 from .suggest import complete_word, did_you_mean
 
-#: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 5
-WRITER_MEMORY_MB = 256
-#: Full builds of corpora larger than this use a writer process per core (Whoosh's
-#: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
-#: cores); smaller ones would spend more on starting processes than they save.
-PARALLEL_MIN_BYTES = 8_000_000
-WRITER_PROCS = max(1, min(4, os.cpu_count() or 1))
+BM25_B = 0.2
+BM25_K1 = 1.2
 #: Source files listed in a result's facets (those with most matches; selected ones too).
 FACET_LIMIT = 50
-#: BM25F parameters: length normalisation and term-frequency saturation.
-BM25_B = 0.2  # tuned on Qur'an QA train (docs/relevance.md)
-BM25_K1 = 1.2
-
-
-def make_schema() -> Schema:
-    """The passage schema."""
-    text = TEXT(analyzer=ArabicAnalyzer(stem=False), stored=True, phrase=True,
-                multitoken_query="or")
-    text.format = postings.TextPositions(field_boost=text.format.field_boost)
-    return Schema(
-        id=STORED(),  # "source#number": returned, never searched
-        source=ID(stored=True, sortable=True),
-        passage=STORED(),
-        span=STORED(),
-        title=STORED(),
-        text=text,
-    )
-
-
-@dataclass
-class BuildReport:
-    """What a build or update did, for the command line's summary."""
-
-    files: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    passages: int = 0
-    bytes: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    kept: list[tuple[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -95,30 +49,6 @@ class Document:
     source: str
     title: str | None
     passages: tuple[DocumentPassage, ...]
-
-
-def _passage_fields(passage: Passage) -> dict:
-    return {
-        "id": f"{passage.source}#{passage.number}",
-        "source": passage.source,
-        "passage": passage.number,
-        "span": (passage.start, passage.end),
-        "title": passage.title,
-        "text": passage.text,
-    }
-
-
-def _read_file(path: Path, source: str) -> tuple[str, list[Passage]]:
-    """(sha256, passages) of one corpus file; UndecodableFileError or OSError if unreadable."""
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
-        return digest, []
-    try:
-        text, _encoding = decode_bytes(data)
-    except UndecodableFileError as error:
-        raise UndecodableFileError(error.reason, source) from None
-    return digest, split_passages(text, source)
 
 
 class Index:
@@ -139,15 +69,7 @@ class Index:
 
     def _open_generation(self, generation: Path) -> None:
         meta = storage.read_meta(generation)
-        if meta.get("analyzer_version") != ANALYZER_VERSION or \
-                meta.get("format") != INDEX_FORMAT:
-            raise RebuildNeededError(
-                f"the index in {self.index_dir} was made by another version of "
-                f"arabic-search (analyzer {meta.get('analyzer_version')}, format "
-                f"{meta.get('format')}; this version: analyzer {ANALYZER_VERSION}, format "
-                f"{INDEX_FORMAT}): rebuild needed: arabic-search index --rebuild "
-                f"--index {self.index_dir}"
-            )
+        writer.check_compatible(meta, self.index_dir)
         whoosh_index = storage.open_whoosh(generation)
         with self._lock:
             self._whoosh = whoosh_index
@@ -220,67 +142,26 @@ class Index:
     # -- writing -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, corpus_dir, index_dir, progress=None, wait=True,
-              roots: bool = False) -> "Index":
-        """Index every file of ``corpus_dir`` into a new generation and publish it.
-        ``progress(source, done, total)`` is called after each file. ``roots`` adds a
-        root table (``search.roots``): questions then also match words by root."""
-        index, _report = cls.build_with_report(corpus_dir, index_dir, progress, wait, roots)
-        return index
-
-    @classmethod
-    def build_with_report(cls, corpus_dir, index_dir, progress=None, wait=True,
-                          roots: bool = False):
-        corpus_dir = _existing_folder(corpus_dir)
-        with storage.write_lock(index_dir, wait=wait):
-            temporary = storage.new_generation(index_dir)
-            whoosh_index = storage.create_whoosh(temporary, make_schema())
-            report = _write(whoosh_index, corpus_dir, {}, progress,
-                            procs=_procs_for(corpus_dir))
-            _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
-        return cls.open(index_dir), report.summary
-
-    @classmethod
-    def build_from_passages(cls, passages, index_dir, corpus_dir=None,
-                            stemmer="light", procs: int = 1, roots: bool = False) -> "Index":
-        """Index passages made elsewhere (evaluation collections, benchmarks).
-        ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``); ``procs`` > 1
-        writes with that many processes; ``roots`` as in ``build``."""
-        with storage.write_lock(index_dir):
-            temporary = storage.new_generation(index_dir)
-            whoosh_index = storage.create_whoosh(temporary, make_schema())
-            files: dict[str, str] = {}
-            with whoosh_index.writer(**_writer_options(procs)) as writer:
-                for passage in passages:
-                    writer.add_document(**_passage_fields(passage))
-                    files.setdefault(passage.source, "")
-            _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots)
+    def build(cls, corpus_dir, index_dir, progress=None, wait=True, roots: bool = False,
+              procs: int | None = None) -> "Index":
+        """Build an index of ``corpus_dir`` (``writer.build``) and open it."""
+        writer.build(corpus_dir, index_dir, progress, wait, roots, procs)
         return cls.open(index_dir)
 
-    def update(self, corpus_dir=None, progress=None, wait=True,
-               roots: bool | None = None) -> BuildReport:
-        """Re-index only new, changed (by content hash) and removed files, atomically.
-        ``roots`` None keeps the option the index was built with."""
-        corpus_dir = _existing_folder(corpus_dir or self.corpus_dir)
-        with storage.write_lock(self.index_dir, wait=wait):
-            base = storage.current_generation(self.index_dir)
-            base_meta = storage.read_meta(base)
-            known = base_meta["files"]
-            if roots is None:
-                roots = bool(base_meta.get("roots"))
-            if known and next(iter_corpus_files(corpus_dir), None) is None:
-                # An unmounted disk or a wrong path looks like this: never empty the
-                # index on its word.
-                raise SearchError(
-                    f"{corpus_dir} has no files: not removing the {len(known)} indexed "
-                    f"file(s); to index an empty folder, rebuild: arabic-search index "
-                    f"{corpus_dir} --rebuild"
-                )
-            temporary = storage.new_generation(self.index_dir, copy_from=base)
-            report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress)
-            _publish(self.index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
+    @classmethod
+    def build_from_passages(cls, passages, index_dir, corpus_dir=None, stemmer="light",
+                            procs: int = 1, roots: bool = False) -> "Index":
+        """Index passages made elsewhere (``writer.build_from_passages``) and open it."""
+        writer.build_from_passages(passages, index_dir, corpus_dir, stemmer, procs, roots)
+        return cls.open(index_dir)
+
+    def update(self, corpus_dir=None, progress=None, wait=True, roots: bool | None = None,
+               procs: int | None = None) -> writer.BuildReport:
+        """Re-index what changed in ``corpus_dir`` (``writer.update``) and switch to it."""
+        report = writer.update(self.index_dir, corpus_dir or self.corpus_dir, progress,
+                               wait, roots, procs)
         self.refresh()
-        return report.summary
+        return report
 
     # -- reading -------------------------------------------------------------------
 
@@ -445,103 +326,3 @@ class Index:
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Corpus words, as the corpus spells them, that complete the last word typed."""
         return complete_word(self._searcher(), prefix, limit, self._engine().stored_fields)
-
-
-class _WriteReport:
-    def __init__(self, known):
-        self.summary = BuildReport()
-        self.files_meta = dict(known)
-
-
-def _writer_options(procs: int) -> dict:
-    # Segments stay separate files: Whoosh copies every part of a compound segment into
-    # memory for each reader it opens (a gigabyte per thread at a million passages).
-    options = {"limitmb": WRITER_MEMORY_MB, "codec": postings.RecordingCodec(),
-               "compound": False}
-    if procs > 1:
-        options.update(procs=procs, multisegment=True)
-    return options
-
-
-def _procs_for(corpus_dir: Path) -> int:
-    size = 0
-    for _source, path in iter_corpus_files(corpus_dir):
-        try:
-            size += path.stat().st_size
-        except OSError:
-            continue
-        if size > PARALLEL_MIN_BYTES:
-            return WRITER_PROCS
-    return 1
-
-
-def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
-           procs: int = 1) -> _WriteReport:
-    """Add new and changed files, delete changed and removed ones, commit."""
-    started = time.perf_counter()
-    report = _WriteReport(known)
-    summary = report.summary
-    files = list(iter_corpus_files(corpus_dir))
-    present = {source for source, _ in files}
-    with whoosh_index.writer(**_writer_options(procs)) as writer:
-        for removed in sorted(set(known) - present):
-            writer.delete_by_term("source", removed)
-            del report.files_meta[removed]
-            summary.removed += 1
-        for done, (source, path) in enumerate(files, 1):
-            try:
-                digest, passages = _read_file(path, source)
-            except (UndecodableFileError, OSError) as error:
-                reason = error.reason if isinstance(error, UndecodableFileError) \
-                    else (error.strerror or str(error))
-                if source in known:
-                    summary.kept.append((source, reason))
-                else:
-                    summary.skipped.append((source, reason))
-            else:
-                if known.get(source) == digest:
-                    summary.unchanged += 1
-                else:
-                    if source in known:
-                        writer.delete_by_term("source", source)
-                    for passage in passages:
-                        writer.add_document(**_passage_fields(passage))
-                    if passages:
-                        report.files_meta[source] = digest
-                        summary.files += 1
-                        summary.passages += len(passages)
-                        summary.bytes += path.stat().st_size
-                    else:
-                        report.files_meta.pop(source, None)
-                        summary.skipped.append((source, "empty file"))
-            if progress:
-                progress(source, done, len(files))
-    summary.seconds = time.perf_counter() - started
-    return report
-
-
-def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
-             stemmer: str = "light", roots: bool = False) -> None:
-    # Merges retire segments: their posting arrays go with them.
-    postings.remove_unused(temporary, [segment.segment_id() for segment in
-                                       storage.open_whoosh(temporary)._segments()])
-    storage.write_meta(temporary, {
-        "analyzer_version": ANALYZER_VERSION,
-        "stemmer": stemmer,
-        "format": INDEX_FORMAT,
-        "corpus": str(Path(corpus_dir).resolve()) if corpus_dir else None,
-        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "files": files,
-        "roots": roots,
-    })
-    store_root_table(temporary, roots)
-    storage.publish(Path(index_dir), temporary)
-
-
-def _existing_folder(corpus_dir) -> Path:
-    if corpus_dir is None:
-        raise SearchError("no corpus folder given and the index does not record one")
-    path = Path(corpus_dir)
-    if not path.is_dir():
-        raise SearchError(f"corpus folder not found: {path}")
-    return path

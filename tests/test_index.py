@@ -20,7 +20,8 @@ import pytest
 from search import (ArabicAnalyzer, BuildInProgressError, Index, IndexNotFoundError,
                     RebuildNeededError)
 from search import storage
-from search.index import make_schema
+from search import writer
+from search.writer import make_schema
 
 from conftest import write_corpus
 
@@ -54,7 +55,8 @@ def leftovers(index_dir):
 
 
 def test_build_then_open(corpus, index_dir):
-    built, report = Index.build_with_report(corpus, index_dir)
+    report = writer.build(corpus, index_dir)
+    built = Index.open(index_dir)
     assert (report.files, report.passages, report.skipped) == (3, 6, [])
     opened = Index.open(index_dir)
     assert opened.sources() == sorted(FILES) == built.sources()
@@ -181,7 +183,8 @@ def test_killed_build_leaves_previous_index_usable(tmp_path, corpus, index_dir):
     reader = Index.open(index_dir)
     assert reader.sources() == sorted(FILES)
     assert sources_of(reader, "القمح") == {"east.txt"}
-    rebuilt, report = Index.build_with_report(big, index_dir)
+    report = writer.build(big, index_dir)
+    rebuilt = Index.open(index_dir)
     assert report.files == 300
     assert leftovers(index_dir) == []
     assert rebuilt.search("المراسل").total == 300
@@ -229,7 +232,8 @@ def test_empty_folder_has_no_index(tmp_path):
 
 
 def test_edge_corpus_skips_unreadable_files_with_reason(tmp_path, edge_corpus):
-    index, report = Index.build_with_report(edge_corpus, tmp_path / "index")
+    report = writer.build(edge_corpus, tmp_path / "index")
+    index = Index.open(tmp_path / "index")
     skipped = dict(report.skipped)
     assert sorted(skipped) == ["binary.txt", "blank.txt", "empty.txt"]
     assert "binary" in skipped["binary.txt"]

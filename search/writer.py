@@ -1,0 +1,280 @@
+"""Writing an index: full builds, incremental updates, and publishing a generation.
+
+    report = build("index_data", "instance/index")        # every file, a new generation
+    report = update("instance/index", "index_data")       # only new, changed, removed files
+
+One document per passage. The ``text`` field holds each word once, normalised
+(``ArabicAnalyzer(stem=False)``); queries find the words sharing a stem through the
+index vocabulary (``stemgroups``). ``source`` is a sortable ID. File hashes, the analyzer
+version and the build options live in the generation's ``meta.json`` (see ``storage``),
+published together with the index. Reading an index is ``search.index``'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from . import postings, storage
+from .analysis import ANALYZER_VERSION, ArabicAnalyzer
+from .errors import RebuildNeededError, SearchError
+from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_files,
+                       split_passages)
+from .roots import store_table as store_root_table
+
+#: Bump when the schema or the stored layout changes.
+INDEX_FORMAT = 5
+WRITER_MEMORY_MB = 256
+#: Full builds of corpora larger than this use a writer process per core (Whoosh's
+#: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
+#: cores); smaller ones would spend more on starting processes than they save.
+PARALLEL_MIN_BYTES = 8_000_000
+#: Writer processes by default: every core.
+DEFAULT_PROCS = max(1, os.cpu_count() or 1)
+
+
+def make_schema() -> Schema:
+    """The passage schema."""
+    text = TEXT(analyzer=ArabicAnalyzer(stem=False), stored=True, phrase=True,
+                multitoken_query="or")
+    text.format = postings.TextPositions(field_boost=text.format.field_boost)
+    return Schema(
+        id=STORED(),  # "source#number": returned, never searched
+        source=ID(stored=True, sortable=True),
+        passage=STORED(),
+        span=STORED(),
+        title=STORED(),
+        text=text,
+    )
+
+
+@dataclass
+class BuildReport:
+    """What a build or update did, for the command line's summary."""
+
+    files: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    passages: int = 0
+    bytes: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _passage_fields(passage: Passage) -> dict:
+    return {
+        "id": f"{passage.source}#{passage.number}",
+        "source": passage.source,
+        "passage": passage.number,
+        "span": (passage.start, passage.end),
+        "title": passage.title,
+        "text": passage.text,
+    }
+
+
+def _read_file(path: Path, source: str) -> tuple[str, list[Passage]]:
+    """(sha256, passages) of one corpus file; UndecodableFileError or OSError if unreadable."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        return digest, []
+    try:
+        text, _encoding = decode_bytes(data)
+    except UndecodableFileError as error:
+        raise UndecodableFileError(error.reason, source) from None
+    return digest, split_passages(text, source)
+
+
+def build(corpus_dir, index_dir, progress=None, wait: bool = True, roots: bool = False,
+          procs: int | None = None) -> BuildReport:
+    """Index every file of ``corpus_dir`` into a new generation and publish it.
+
+    ``progress(source, done, total)`` is called after each file. ``roots`` adds a root
+    table (``search.roots``): questions then also match words by root. ``procs`` writer
+    processes (default: every core, for corpora large enough to gain from it).
+    """
+    corpus_dir = _existing_folder(corpus_dir)
+    with storage.write_lock(index_dir, wait=wait):
+        temporary = storage.new_generation(index_dir)
+        whoosh_index = storage.create_whoosh(temporary, make_schema())
+        report = _write(whoosh_index, corpus_dir, {}, progress,
+                        procs=_procs_for(corpus_dir, procs))
+        _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
+    return report.summary
+
+
+def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "light",
+                        procs: int = 1, roots: bool = False) -> None:
+    """Index passages made elsewhere (evaluation collections, benchmarks).
+
+    ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``); ``procs`` > 1
+    writes with that many processes; ``roots`` as in ``build``.
+    """
+    with storage.write_lock(index_dir):
+        temporary = storage.new_generation(index_dir)
+        whoosh_index = storage.create_whoosh(temporary, make_schema())
+        files: dict[str, str] = {}
+        with whoosh_index.writer(**_writer_options(procs)) as writer:
+            for passage in passages:
+                writer.add_document(**_passage_fields(passage))
+                files.setdefault(passage.source, "")
+        _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots)
+
+
+def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
+           roots: bool | None = None, procs: int | None = None) -> BuildReport:
+    """Re-index only new, changed (by content hash) and removed files, atomically.
+
+    ``corpus_dir`` None reads the folder the index was built from; ``roots`` None keeps
+    the option the index was built with; ``procs`` as in ``build``.
+    """
+    index_dir = Path(index_dir)
+    with storage.write_lock(index_dir, wait=wait):
+        base = storage.current_generation(index_dir)
+        base_meta = storage.read_meta(base)
+        check_compatible(base_meta, index_dir)
+        if corpus_dir is None and base_meta.get("corpus"):
+            corpus_dir = base_meta["corpus"]
+        corpus_dir = _existing_folder(corpus_dir)
+        known = base_meta["files"]
+        if roots is None:
+            roots = bool(base_meta.get("roots"))
+        if known and next(iter_corpus_files(corpus_dir), None) is None:
+            # An unmounted disk or a wrong path looks like this: never empty the
+            # index on its word.
+            raise SearchError(
+                f"{corpus_dir} has no files: not removing the {len(known)} indexed "
+                f"file(s); to index an empty folder, rebuild: arabic-search index "
+                f"{corpus_dir} --rebuild"
+            )
+        temporary = storage.new_generation(index_dir, copy_from=base)
+        report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress,
+                        procs=_procs_for(corpus_dir, procs, changed_only=known))
+        _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
+    return report.summary
+
+
+class _WriteReport:
+    def __init__(self, known):
+        self.summary = BuildReport()
+        self.files_meta = dict(known)
+
+
+def _writer_options(procs: int) -> dict:
+    # Segments stay separate files: Whoosh copies every part of a compound segment into
+    # memory for each reader it opens (a gigabyte per thread at a million passages).
+    options = {"limitmb": WRITER_MEMORY_MB, "codec": postings.RecordingCodec(),
+               "compound": False}
+    if procs > 1:
+        options.update(procs=procs, multisegment=True)
+    return options
+
+
+def check_compatible(meta: dict, index_dir) -> None:
+    """RebuildNeededError unless a generation's ``meta`` was written by this version's
+    analyzer and index format (its terms would silently not match)."""
+    if meta.get("analyzer_version") != ANALYZER_VERSION or meta.get("format") != INDEX_FORMAT:
+        raise RebuildNeededError(
+            f"the index in {index_dir} was made by another version of arabic-search "
+            f"(analyzer {meta.get('analyzer_version')}, format {meta.get('format')}; this "
+            f"version: analyzer {ANALYZER_VERSION}, format {INDEX_FORMAT}): rebuild "
+            f"needed: arabic-search index --rebuild --index {index_dir}"
+        )
+
+
+def _procs_for(corpus_dir: Path, procs: int | None = None, changed_only=None) -> int:
+    """Writer processes for a build: ``procs`` if given, else every core when the files
+    to write (for an update, the files it does not know yet) pass PARALLEL_MIN_BYTES."""
+    if procs is not None:
+        if procs < 1:
+            raise SearchError(f"--procs must be at least 1, not {procs}")
+        return procs
+    size = 0
+    for source, path in iter_corpus_files(corpus_dir):
+        if changed_only is not None and source in changed_only:
+            continue
+        try:
+            size += path.stat().st_size
+        except OSError:
+            continue
+        if size > PARALLEL_MIN_BYTES:
+            return DEFAULT_PROCS
+    return 1
+
+
+def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
+           procs: int = 1) -> _WriteReport:
+    """Add new and changed files, delete changed and removed ones, commit."""
+    started = time.perf_counter()
+    report = _WriteReport(known)
+    summary = report.summary
+    files = list(iter_corpus_files(corpus_dir))
+    present = {source for source, _ in files}
+    with whoosh_index.writer(**_writer_options(procs)) as writer:
+        for removed in sorted(set(known) - present):
+            writer.delete_by_term("source", removed)
+            del report.files_meta[removed]
+            summary.removed += 1
+        for done, (source, path) in enumerate(files, 1):
+            try:
+                digest, passages = _read_file(path, source)
+            except (UndecodableFileError, OSError) as error:
+                reason = error.reason if isinstance(error, UndecodableFileError) \
+                    else (error.strerror or str(error))
+                if source in known:
+                    summary.kept.append((source, reason))
+                else:
+                    summary.skipped.append((source, reason))
+            else:
+                if known.get(source) == digest:
+                    summary.unchanged += 1
+                else:
+                    if source in known:
+                        writer.delete_by_term("source", source)
+                    for passage in passages:
+                        writer.add_document(**_passage_fields(passage))
+                    if passages:
+                        report.files_meta[source] = digest
+                        summary.files += 1
+                        summary.passages += len(passages)
+                        summary.bytes += path.stat().st_size
+                    else:
+                        report.files_meta.pop(source, None)
+                        summary.skipped.append((source, "empty file"))
+            if progress:
+                progress(source, done, len(files))
+    summary.seconds = time.perf_counter() - started
+    return report
+
+
+def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
+             stemmer: str = "light", roots: bool = False) -> None:
+    # Merges retire segments: their posting arrays go with them.
+    postings.remove_unused(temporary, [segment.segment_id() for segment in
+                                       storage.open_whoosh(temporary)._segments()])
+    storage.write_meta(temporary, {
+        "analyzer_version": ANALYZER_VERSION,
+        "stemmer": stemmer,
+        "format": INDEX_FORMAT,
+        "corpus": str(Path(corpus_dir).resolve()) if corpus_dir else None,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": files,
+        "roots": roots,
+    })
+    store_root_table(temporary, roots)
+    storage.publish(Path(index_dir), temporary)
+
+
+def _existing_folder(corpus_dir) -> Path:
+    if corpus_dir is None:
+        raise SearchError("no corpus folder given and the index does not record one")
+    path = Path(corpus_dir)
+    if not path.is_dir():
+        raise SearchError(f"corpus folder not found: {path}")
+    return path
