@@ -15,13 +15,13 @@ import sys
 
 from pyinstrument import Profiler
 
-from search import Index, QueryError
+from search import Index, QueryError, storage
 from search.analysis import ArabicAnalyzer
 
 
 def two_word_queries(index: Index, count: int, seed: int) -> list[str]:
     rng = random.Random(seed)
-    reader = index._searcher().reader()
+    reader = storage.open_whoosh(index.index_dir / index.generation).reader()
     analyzer = ArabicAnalyzer(stem=False)
     queries = []
     while len(queries) < count:

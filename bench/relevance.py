@@ -17,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from search import analysis, arabic, index, query, roots, stemgroups
+from search import analysis, arabic, index, query, stemgroups
+from search.ranking import Ranking
 from search.evaluation import (SPLITS, load_collection, load_qrels, load_questions,
                                no_answer_threshold_for, qpc_passages, run_questions,
                                score_run, task_files)
@@ -52,17 +53,18 @@ def folded_letters(extra: dict[str, str]):
 
 
 def configurations():
-    """name -> (index-time context, query-time context, build options and, for a
-    scoring with another scale, its own no-answer threshold)."""
+    """name -> (index-time context, query-time context, build options: the ``Ranking``
+    to score with and, for a scoring with another scale, its own no-answer threshold).
+    Contexts patch only what is not a ranking parameter (analysis rules, word lists)."""
     none = contextlib.nullcontext
     return {
         "default": (none, none, {}),
-        "groups form by form": (none, lambda: patched(stemgroups, SATURATE_ONCE=False),
-                                {"threshold": 5.0}),
+        "groups form by form": (none, none, {"ranking": Ranking(saturate_once=False),
+                                             "threshold": 5.0}),
         "no roots": (none, none, {"roots": False}),
-        "root weight 0.5": (none, lambda: patched(roots, ROOT_WEIGHT=0.5), {}),
-        "root weight 0.75": (none, lambda: patched(roots, ROOT_WEIGHT=0.75), {}),
-        "root weight 1.5": (none, lambda: patched(roots, ROOT_WEIGHT=1.5), {}),
+        "root weight 0.5": (none, none, {"ranking": Ranking(root_weight=0.5)}),
+        "root weight 0.75": (none, none, {"ranking": Ranking(root_weight=0.75)}),
+        "root weight 1.5": (none, none, {"ranking": Ranking(root_weight=1.5)}),
         "stemmer=snowball": (none, none, {"stemmer": "snowball"}),
         "stemmer=tashaphyne": (none, none, {"stemmer": "tashaphyne"}),
         "stemmer=none": (none, none, {"stemmer": "none"}),
@@ -71,16 +73,16 @@ def configurations():
         "keep ة (no ة->ه)": (lambda: folded_letters({"ة": "ة"}), none, {}),
         "no question frame words": (none, lambda: patched(query, _question_words=lambda: ()), {}),
         "no stop words": (lambda: patched(analysis, default_stopwords=lambda: frozenset()), none, {}),
-        "exact weight 0": (none, lambda: patched(stemgroups, EXACT_WEIGHT=0.0), {}),
-        "exact weight 1.0": (none, lambda: patched(stemgroups, EXACT_WEIGHT=1.0), {}),
+        "exact weight 0": (none, none, {"ranking": Ranking(exact_weight=0.0)}),
+        "exact weight 1.0": (none, none, {"ranking": Ranking(exact_weight=1.0)}),
         "no clitic expansion": (none, lambda: patched(stemgroups, PROCLITICS=()), {}),
-        "clitic weight 1.0": (none, lambda: patched(stemgroups, CLITIC_WEIGHT=1.0), {}),
-        "clitic weight 0.3": (none, lambda: patched(stemgroups, CLITIC_WEIGHT=0.3), {}),
-        "BM25 b=0.75": (none, lambda: patched(index, BM25_B=0.75), {}),
-        "BM25 b=0.2": (none, lambda: patched(index, BM25_B=0.2), {}),
-        "BM25 b=0.1": (none, lambda: patched(index, BM25_B=0.1), {}),
-        "BM25 k1=0.8": (none, lambda: patched(index, BM25_K1=0.8), {}),
-        "BM25 k1=1.6": (none, lambda: patched(index, BM25_K1=1.6), {}),
+        "clitic weight 1.0": (none, none, {"ranking": Ranking(clitic_weight=1.0)}),
+        "clitic weight 0.3": (none, none, {"ranking": Ranking(clitic_weight=0.3)}),
+        "BM25 b=0.75": (none, none, {"ranking": Ranking(b=0.75)}),
+        "BM25 b=0.2": (none, none, {"ranking": Ranking(b=0.2)}),
+        "BM25 b=0.1": (none, none, {"ranking": Ranking(b=0.1)}),
+        "BM25 k1=0.8": (none, none, {"ranking": Ranking(k1=0.8)}),
+        "BM25 k1=1.6": (none, none, {"ranking": Ranking(k1=1.6)}),
     }
 
 
@@ -94,7 +96,6 @@ def run_configuration(data_dir, name, index_context, query_context, options, spl
         built = index.Index.build_from_passages(qpc_passages(collection),
                                                 Path(scratch) / "index", **options)
         with query_context():
-            built.close()  # searchers pick up query-time weighting on reopen
             for split in splits:
                 _, questions_path, qrels_path = files[split]
                 run = run_questions(built, load_questions(questions_path), threshold)

@@ -1,19 +1,18 @@
-"""Vectorised query evaluation: whole posting lists as arrays, BM25 in numpy.
+"""The one query evaluator: plan nodes over memory-mapped posting arrays, in numpy.
 
-Whoosh evaluates AND and OR one document at a time in Python, through trees of
-matchers; a common word in a million passages means a million steps. For the query
-shapes our builder makes (terms, word groups, OR, AND, AND NOT), this module takes each
-posting list from the memory-mapped arrays of ``search.postings``, scores it with the
-same BM25F formula and parameters as Whoosh's weighting, and combines lists with array
-operations. A word group (``stemgroups.TermGroup``) sums its forms' weighted term
-frequencies per document and is scored once, as one term. Facet counts over all
-matches are one ``bincount``. Phrases (``Sequence`` of word groups) intersect the
-documents first, then read positions for those documents only. Anything else returns
-``None`` from ``evaluate`` and the caller lets Whoosh run the query.
+``Engine.evaluate`` runs a ``plan`` node tree and returns the matching live passages
+with their scores. Each posting list comes from the flat arrays of ``search.postings``
+as whole arrays; every score is ``ranking.bm25`` with the node's own IDF and the
+``Ranking`` passed in; lists are combined with array operations (a union sums scores, an
+intersection requires every part). A word group (``plan.Words``) sums its forms' weighted
+term frequencies per passage and is scored once, as one term. Phrases and proximity
+intersect the passages first, then read positions for those passages only. Facet counts
+over all matches are one ``bincount``.
 
-The per-generation arrays (field lengths, source of each document, live documents)
-are read once; posting lists are cached as int64/float64 arrays (bounded by total
-postings).
+Whoosh keeps what it does well here: the analyzer, segment files and stored fields; it
+never evaluates a query. The per-generation arrays (text lengths, source of each
+passage, live passages) are read once; posting lists are cached as int64/float64
+arrays (bounded by total postings).
 """
 
 from __future__ import annotations
@@ -22,11 +21,9 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from whoosh import query as wq
-
-from . import stemgroups
+from . import plan
 from .postings import Vocabulary, open_segments
-from .stemgroups import TermGroup
+from .ranking import DEFAULT, Ranking, bm25
 
 #: Postings kept in the cache, in all (about 12 bytes each).
 CACHE_POSTINGS = 20_000_000
@@ -71,6 +68,8 @@ class Engine:
         self.segments = list(zip(arrays, [offset for _, offset in leaves]))
         self.vocabulary = Vocabulary(arrays, reader.doc_count_all())
         self.columns = Columns(reader, self.segments)
+        #: Whoosh's average text length (exact total over every passage, deleted too).
+        self.average_length = reader.field_length(fieldname) / (reader.doc_count_all() or 1)
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -138,14 +137,10 @@ class Engine:
 
     # -- evaluation ----------------------------------------------------------------
 
-    def evaluate(self, query, searcher):
-        """(document numbers, scores) of the live documents matching ``query``, or
-        None when the query has a shape this engine does not handle."""
-        if not _supported(query):
-            return None
-        weighting = searcher.weighting
-        context = _Context(self, searcher, weighting)
-        ids, scores = context.run(query)
+    def evaluate(self, node, ranking: Ranking = DEFAULT):
+        """(passage numbers, scores) of the live passages matching plan ``node``,
+        passage numbers ascending."""
+        ids, scores = _Evaluation(self, ranking).run(node)
         keep = self.columns.live[ids]
         return ids[keep], scores[keep]
 
@@ -183,121 +178,80 @@ def top(ids, scores, count: int):
     return [(int(ids[i]), float(scores[i])) for i in order]
 
 
-def _supported(query) -> bool:
-    if isinstance(query, wq.Term):
-        return True
-    if isinstance(query, wq.Sequence):
-        return (type(query) is wq.Sequence and query.slop == 1 and query.ordered
-                and all(_is_group(q) for q in query.subqueries))
-    if query is wq.NullQuery:
-        return True
-    if type(query) is TermGroup:
-        return all(type(q) is wq.Term for q in query.subqueries)
-    if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):
-        return all(_supported(q) for q in query.subqueries)
-    if isinstance(query, wq.AndNot):
-        return _supported(query.a) and _supported(query.b)
-    return False
-
-
-def _is_group(query) -> bool:
-    """A term, or an OR or ``TermGroup`` of terms (one word's forms)."""
-    return isinstance(query, wq.Term) or (
-        type(query) in (wq.Or, TermGroup)
-        and all(isinstance(q, wq.Term) for q in query.subqueries))
-
-
-def _group_terms(query) -> list[str]:
-    return [query.text] if isinstance(query, wq.Term) else [q.text for q in query.subqueries]
-
-
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 #: Room for positions in a (document, position) key; a passage has far fewer words.
 _STRIDE = 1 << 24
 
 
-class _Context:
-    """One evaluation: BM25F exactly as Whoosh's scorer computes it."""
+class _Evaluation:
+    """One evaluation of a plan: each node type, one method."""
 
-    def __init__(self, engine: Engine, searcher, weighting):
+    def __init__(self, engine: Engine, ranking: Ranking):
         self.engine = engine
-        self.searcher = searcher
-        self.B = weighting.B
-        self.K1 = weighting.K1
-        self.group_idf = getattr(weighting, "group_idf", {})
+        self.ranking = ranking
+        self.size = len(engine.columns.live)
 
-    def run(self, query):
-        if query is wq.NullQuery:
-            return _EMPTY
-        if isinstance(query, wq.Term):
-            return self.term(query)
-        if isinstance(query, TermGroup):
-            return self.group(query)
-        if isinstance(query, wq.Sequence):
-            return self.phrase(query)
-        if isinstance(query, wq.AndNot):
-            ids, scores = self.run(query.a)
-            excluded, _ = self.run(query.b)
-            keep = ~np.isin(ids, excluded, assume_unique=True)
-            return ids[keep], scores[keep]
-        parts = [self.run(q) for q in query.subqueries]
-        if isinstance(query, wq.Or):
-            return _union(parts, query.boost, len(self.engine.columns.live))
-        return _intersection(parts, query.boost)
+    def run(self, node):
+        return getattr(self, type(node).__name__.lower())(node)
 
-    def term(self, query: wq.Term):
-        fieldname, text = query.fieldname, query.text
-        if fieldname != self.engine.fieldname:
-            return _EMPTY
-        ids, weights = self.engine.postings(text)
+    def nothing(self, _node):
+        return _EMPTY
+
+    def all(self, node: plan.All):
+        return intersection([self.run(child) for child in node.children])
+
+    def any(self, node: plan.Any):
+        return union([self.run(child) for child in node.children], self.size)
+
+    def without(self, node: plan.Without):
+        ids, scores = self.run(node.include)
         if not len(ids):
             return _EMPTY
-        idf = self.group_idf.get((fieldname, text))
-        if idf is None:
-            idf = self.searcher.idf(fieldname, text)
-        return ids, self.bm25(ids, weights, idf, query.boost)
+        excluded, _ = self.run(node.exclude)
+        keep = ~np.isin(ids, excluded, assume_unique=True)
+        return ids[keep], scores[keep]
 
-    def bm25(self, ids, frequencies, idf, boost=1.0):
-        """Whoosh's BM25F score of documents ``ids`` holding a term so often."""
-        avg = self.searcher.avg_field_length(self.engine.fieldname) or 1
-        lengths = self.engine.columns.lengths[ids]
-        B, K1 = self.B, self.K1
-        scores = idf * ((frequencies * (K1 + 1))
-                        / (frequencies + K1 * ((1 - B) + B * lengths / avg)))
-        return scores * boost if boost != 1 else scores
+    def score(self, ids, frequencies, idf_value, boost=1.0):
+        return bm25(frequencies, self.engine.columns.lengths[ids],
+                    self.engine.average_length, idf_value, self.ranking, boost)
 
-    def group(self, query: TermGroup):
-        """One word's forms as one term: the weighted frequencies summed per document,
-        then one BM25 with the group's IDF (``SATURATE_ONCE``; else form by form)."""
-        if any(q.fieldname != self.engine.fieldname for q in query.subqueries):
-            return _EMPTY
-        size = len(self.engine.columns.live)
-        postings = [self.engine.postings(q.text) for q in query.subqueries]
-        if not stemgroups.SATURATE_ONCE:
-            return _union([(ids, self.bm25(ids, tf, query.idf, weight))
-                           for (ids, tf), weight in zip(postings, query.weights)],
-                          query.boost, size)
-        ids, frequencies = _union([(ids, tf * weight) for (ids, tf), weight
-                                   in zip(postings, query.weights)], 1.0, size)
+    def terms(self, node: plan.Terms):
+        """Each term scored on its own, with its own IDF; summed per passage."""
+        parts = []
+        for term, idf_value in zip(node.terms, node.idfs):
+            ids, frequencies = self.engine.postings(term)
+            if len(ids):
+                parts.append((ids, self.score(ids, frequencies, idf_value)))
+        return union(parts, self.size)
+
+    def words(self, node: plan.Words):
+        """One word's forms as one term: the weighted frequencies summed per passage,
+        then one BM25 with the group's IDF (``Ranking.saturate_once``; else form by
+        form, each with the group's IDF)."""
+        postings = [self.engine.postings(form) for form in node.forms]
+        if not self.ranking.saturate_once:
+            return union([(ids, self.score(ids, tf, node.idf, weight * node.boost))
+                           for (ids, tf), weight in zip(postings, node.weights)], self.size)
+        ids, frequencies = union([(ids, tf * weight) for (ids, tf), weight
+                                   in zip(postings, node.weights)], self.size)
         if not len(ids):
             return _EMPTY
-        return ids, self.bm25(ids, frequencies, query.idf, query.boost)
+        return ids, self.score(ids, frequencies, node.idf, node.boost)
 
-    def phrase(self, query: wq.Sequence):
-        """Documents where the groups stand at consecutive positions; scored as AND."""
-        parts = [self.run(q) for q in query.subqueries]
-        ids, scores = _intersection(parts, query.boost)
+    def phrase(self, node: plan.Phrase):
+        """Passages where the groups stand at consecutive positions; scored as AND."""
+        parts = [self.words(part) for part in node.parts]
+        ids, scores = intersection(parts)
         if not len(ids):
             return _EMPTY
-        # Rarest group first: each group's positions are read only in the documents
+        # Rarest group first: each group's positions are read only in the passages
         # where the groups before it still line up.
         order = sorted(range(len(parts)), key=lambda i: len(parts[i][0]))
         candidates, common = ids, None
         for offset in order:
             keys = [docs * _STRIDE + positions - offset + _STRIDE // 2
-                    for docs, positions in (
-                        self.engine.positions(term, candidates)
-                        for term in _group_terms(query.subqueries[offset]))]
+                    for docs, positions in (self.engine.positions(form, candidates)
+                                            for form in node.parts[offset].forms)]
             keys = np.unique(np.concatenate(keys)) if keys else _EMPTY[0]
             common = keys if common is None else np.intersect1d(common, keys,
                                                                 assume_unique=True)
@@ -307,14 +261,64 @@ class _Context:
         keep = np.isin(ids, candidates)
         return ids[keep], scores[keep]
 
+    def near(self, node: plan.Near):
+        """Passages where one occurrence of every group fits in a window of
+        ``distance`` + 1 positions; scored as AND."""
+        parts = [self.words(part) for part in node.parts]
+        ids, scores = intersection(parts)
+        if not len(ids):
+            return _EMPTY
+        # (passage, position, group) of every occurrence in the candidate passages,
+        # sorted; then a sliding window per passage over the merged occurrences.
+        docs, positions, groups = [], [], []
+        for number, part in enumerate(node.parts):
+            for form in part.forms:
+                found_docs, found_positions = self.engine.positions(form, ids)
+                docs.append(found_docs)
+                positions.append(found_positions)
+                groups.append(np.full(len(found_docs), number, dtype=np.int64))
+        docs, positions, groups = (np.concatenate(docs), np.concatenate(positions),
+                                   np.concatenate(groups))
+        order = np.lexsort((positions, docs))
+        matched = _windows(docs[order], positions[order], groups[order],
+                           len(node.parts), node.distance)
+        keep = np.isin(ids, matched)
+        return ids[keep], scores[keep]
+
+
+def _windows(docs, positions, groups, group_count: int, distance: int) -> np.ndarray:
+    """Passages (of occurrences sorted by passage, then position) where some window of
+    ``distance`` + 1 consecutive positions holds every group at least once."""
+    matched = []
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else []
+    ends = list(starts[1:]) + [len(docs)]
+    for start, end in zip(starts, ends):
+        seen = [0] * group_count
+        missing = group_count
+        left = start
+        for right in range(start, end):
+            group = groups[right]
+            if not seen[group]:
+                missing -= 1
+            seen[group] += 1
+            while positions[right] - positions[left] > distance:
+                seen[groups[left]] -= 1
+                if not seen[groups[left]]:
+                    missing += 1
+                left += 1
+            if not missing:
+                matched.append(docs[start])
+                break
+    return np.array(matched, dtype=np.int64)
+
 
 #: A union of more postings than the documents over this divisor is summed into a
 #: dense array (linear time) instead of sorted (n log n).
 DENSE_UNION_DIVISOR = 32
 
 
-def _union(parts, boost=1.0, size=0):
-    """Documents in any part, with their scores summed; ``size``: documents in the index."""
+def union(parts, size):
+    """Passages in any part, with their scores summed; ``size``: passages in the index."""
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return _EMPTY
@@ -331,10 +335,11 @@ def _union(parts, boost=1.0, size=0):
         else:
             ids, inverse = np.unique(all_ids, return_inverse=True)
             scores = np.bincount(inverse, weights=all_scores, minlength=len(ids))
-    return (ids, scores * boost) if boost != 1 else (ids, scores)
+    return ids, scores
 
 
-def _intersection(parts, boost=1.0):
+def intersection(parts):
+    """Passages in every part, with their scores summed."""
     if not parts or any(not len(p[0]) for p in parts):
         return _EMPTY
     parts = sorted(parts, key=lambda p: len(p[0]))
@@ -345,4 +350,4 @@ def _intersection(parts, boost=1.0):
         scores = scores[mine] + other_scores[theirs]
         if not len(ids):
             return _EMPTY
-    return (ids, scores * boost) if boost != 1 else (ids, scores)
+    return ids, scores

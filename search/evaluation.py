@@ -31,16 +31,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+from search.ranking import DEFAULT as DEFAULT_RANKING
+
 NO_ANSWER = "-1"
 #: Answer "no answer" when the top score per question word is lower (tuned on train for
 #: the mean of MAP@10 and MRR@10, 1.7-2.3 within 0.01 of the best; docs/relevance.md).
 #: It depends on the score scale: retune it when scoring changes. The logistic model of
 #: ``search.noanswer`` does better on train under cross-validation but not on dev, so it
 #: is an option (``no_answer_model``), not the default.
-NO_ANSWER_THRESHOLD = 2.1
+NO_ANSWER_THRESHOLD = DEFAULT_RANKING.no_answer_threshold
 #: The same with roots: root groups add to every score, so the threshold is higher
-#: (tuned on train with ``roots.ROOT_WEIGHT``: 3.3, plateau 3.3-3.6; docs/relevance.md).
-NO_ANSWER_THRESHOLD_ROOTS = 3.3
+#: (tuned on train with ``Ranking.root_weight``: 3.3, plateau 3.3-3.6; docs/relevance.md).
+NO_ANSWER_THRESHOLD_ROOTS = DEFAULT_RANKING.no_answer_threshold_roots
 #: ``evaluate``'s default: the threshold tuned for the index built.
 TUNED = "tuned"
 DEPTH = 10

@@ -1,4 +1,4 @@
-"""The query language, parsed strictly, and its translation into Whoosh queries.
+"""The query language, parsed strictly into clauses (``plan.Planner`` gives them meaning).
 
 Syntax (everything else is a plain word; punctuation between words is ignored):
 
@@ -11,11 +11,11 @@ Syntax (everything else is a plain word; punctuation between words is ignored):
 Malformed input (an unclosed quote, a dangling ``OR`` or ``-``, a lone ``*``, only
 exclusions, too many words) raises ``QueryError`` with a message for people.
 
-Each word becomes the index's forms that share its stem (``stemgroups``), the exact
-form boosted so exact words rank first, and forms with or without a one-letter
-proclitic (ب ل ك ف: "بسوريا" finds "سوريا" and the reverse) at a lower weight. In
-question mode, on an index built with roots, each word also brings the forms sharing
-its root (``roots``).
+The planner then makes each word the index's forms that share its stem
+(``stemgroups``), the exact form boosted so exact words rank first, and forms with or
+without a one-letter proclitic (ب ل ك ف: "بسوريا" finds "سوريا" and the reverse) at a
+lower weight. In question mode, on an index built with roots, each word also brings the
+forms sharing its root (``roots``).
 """
 
 from __future__ import annotations
@@ -25,16 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from whoosh import query as wq
-
-from . import roots
 from .errors import QueryError
-from .stemgroups import GroupedBM25F, StemGroups, TermGroup, idf
 
 MAX_QUERY_CHARS = 1000
 MAX_WORDS = 64
-#: A prefix expanding to more index terms than this is refused (type more letters).
-MAX_PREFIX_TERMS = 2000
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)|(\S+))')
@@ -147,160 +141,3 @@ def _question_words() -> tuple[str, ...]:
     text = resources.files(__package__).joinpath("question_words.txt").read_text("utf-8")
     words = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return tuple(word for word in words if word)
-
-
-class QueryBuilder:
-    """Turns parsed clauses into a Whoosh query over one field of normalised words.
-
-    Each word becomes a ``TermGroup`` of the index forms sharing its stem
-    (``StemGroups``), scored as one term with the group's IDF (for Whoosh's form by form
-    scoring, the builder also gives every form that IDF through the searcher's
-    ``GroupedBM25F`` weighting). ``ignore`` holds stems to leave out (the frame words of
-    a question).
-
-    ``root_groups`` (an index built with roots) adds, in question mode (``match="any"``)
-    only, each word's root group beside its stem group: a ``TermGroup`` of the forms
-    sharing its root, with the root's IDF, times ``roots.ROOT_WEIGHT``. Normal search
-    (``match="all"``) does not use roots: a root group would widen which passages match
-    (its forms must then be required), and questions are what it was measured on.
-    """
-
-    def __init__(self, searcher, groups: StemGroups, fieldname="text", ignore=frozenset(),
-                 root_groups: roots.RootGroups | None = None):
-        self.reader = searcher.reader()
-        self.weighting = searcher.weighting
-        self.groups = groups
-        self.root_groups = root_groups
-        #: (root term, the root's IDF) of this query, weighed once all groups are known.
-        self._root_terms: list[tuple[wq.Term, float]] = []
-        self._with_roots = False
-        self.fieldname = fieldname
-        self.field = self.reader.schema[fieldname]
-        self.ignore = ignore
-        self.highlight_terms: set[str] = set()
-        #: (word as typed, its index term) for each word searched for: did-you-mean
-        #: corrects the term and puts the correction where the typed word stood.
-        self.words: list[tuple[str, str]] = []
-        if isinstance(self.weighting, GroupedBM25F):
-            self.weighting.group_idf.clear()
-
-    def build(self, groups: list[list[Clause]], match: str = "all") -> wq.Query:
-        """AND of the groups (``match="all"``), or OR (``"any"``: ranked by how many
-        and how rare the words found are, for questions in natural language)."""
-        positive, negative = [], []
-        self._with_roots = match == "any" and self.root_groups is not None
-        self._root_terms = []
-        for group in groups:
-            parts = [self._clause(c) for c in group]
-            parts = [p for p in parts if p is not None]
-            if not parts:
-                continue
-            if group[0].negated:
-                negative.extend(parts)
-            else:
-                positive.append(parts[0] if len(parts) == 1 else wq.Or(parts))
-        if not positive:
-            words = " ".join(c.text for g in groups for c in g if not c.negated)
-            raise QueryError(
-                f"nothing to search for: «{words}» has only very common words; "
-                "add a more specific word"
-            )
-        combine = wq.Or if match == "any" else wq.And
-        result = positive[0] if len(positive) == 1 else combine(positive)
-        if negative:
-            result = wq.AndNot(result, wq.Or(negative))
-        self._weigh_root_terms()
-        return result
-
-    def _readings(self, text: str) -> dict[int, tuple[str, list[str]]]:
-        """By position: the word as typed and its index terms (Uthmani readings share
-        a position)."""
-        by_pos: dict[int, tuple[str, list[str]]] = {}
-        for token in self.field.tokenize(text, mode="query", positions=True, chars=True):
-            typed = text[token.startchar:token.endchar]
-            by_pos.setdefault(token.pos, (typed, []))[1].append(token.text)
-        return by_pos
-
-    def _clause(self, clause: Clause) -> wq.Query | None:
-        if clause.kind == "prefix":
-            return self._prefix(clause)
-        by_pos = self._readings(clause.text)
-        if not by_pos:
-            return None
-        groups = [self._group(typed, words, clause.negated)
-                  for typed, words in by_pos.values()]
-        groups = [g for g in groups if g is not None]
-        if not groups:
-            return None
-        if len(groups) == 1:
-            return groups[0]
-        if clause.kind == "phrase":
-            return wq.Sequence(groups)
-        return wq.And(groups)
-
-    def _group(self, typed: str, words: list[str], negated: bool) -> wq.Query | None:
-        """One word (its readings): the forms of its stem group, scored as one term."""
-        if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
-            return None
-        forms: dict[str, float] = {}
-        for word in words:
-            for form, weight in self.groups.forms(word).items():
-                forms[form] = max(weight, forms.get(form, 0.0))
-        if not negated:
-            self.words.append((typed, words[0]))
-            self.highlight_terms.update(forms)
-        root_group = self._root_group(words) if self._with_roots and not negated else None
-        if not forms:
-            # Nothing with its stem: only its root, or a term that matches nothing (AND
-            # stays honest).
-            return root_group if root_group is not None else wq.Term(self.fieldname, words[0])
-        shared = idf(self.groups.doc_frequency(forms), self.reader.doc_count_all())
-        if isinstance(self.weighting, GroupedBM25F):
-            for form in forms:
-                self.weighting.group_idf[(self.fieldname, form)] = shared
-        ordered = sorted(forms.items())
-        stem_group = TermGroup([wq.Term(self.fieldname, form, boost=weight)
-                                for form, weight in ordered],
-                               [weight for _form, weight in ordered], shared)
-        return stem_group if root_group is None else wq.Or([stem_group, root_group])
-
-    def _root_group(self, words: list[str]) -> wq.Query | None:
-        """The forms sharing the root of the word's first reading; the boosts Whoosh
-        reads are set by ``_weigh_root_terms`` once the query is built."""
-        _root, forms, shared = self.root_groups.group(words[0])
-        if not forms:
-            return None
-        terms = [wq.Term(self.fieldname, form) for form in forms]
-        self._root_terms.extend((term, shared) for term in terms)
-        return TermGroup(terms, idf=shared, boost=roots.ROOT_WEIGHT)
-
-    def _weigh_root_terms(self) -> None:
-        """For Whoosh: score each root term with its root's IDF.
-
-        The weighting keeps one IDF per term; a form may already hold its stem group's
-        IDF. A term's score is linear in its IDF, so the boost carries the ratio:
-        root IDF / the IDF the term is scored with.
-        """
-        if not isinstance(self.weighting, GroupedBM25F):
-            return
-        for term, shared in self._root_terms:
-            used = self.weighting.group_idf.setdefault((self.fieldname, term.text), shared)
-            term.boost = shared / used
-
-    def _prefix(self, clause: Clause) -> wq.Query | None:
-        """Words starting with the normalised prefix, bounded in number."""
-        words = [t.text for t in self.field.tokenize(clause.text, removestops=False)]
-        if not words:
-            return None
-        expanded = []
-        for term in self.reader.expand_prefix(self.fieldname, words[0]):
-            expanded.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            if len(expanded) > MAX_PREFIX_TERMS:
-                raise QueryError(
-                    f"«{clause.text}*» matches too many words: type more letters"
-                )
-        if not clause.negated:
-            self.highlight_terms.update(expanded)
-        if not expanded:
-            return wq.NullQuery
-        return wq.Or([wq.Term(self.fieldname, t) for t in expanded])

@@ -18,13 +18,10 @@ import threading
 from pathlib import Path
 
 from . import storage
-from .stemgroups import group_doc_frequency, idf
+from .ranking import idf
+from .stemgroups import group_doc_frequency
 
 TABLE_FILE = "roots.tsv"
-#: Weight of a question word's root group beside its stem group (tuned on Qur'an QA
-#: train, docs/relevance.md).
-ROOT_WEIGHT = 1.0
-
 _local = threading.local()
 
 

@@ -314,16 +314,14 @@ def test_threads_share_one_engine_and_its_stored_fields(corpus, index_dir):
     answers = []
 
     def search_and_engine():
-        barrier.wait()  # four threads at once, each with its own searcher
+        barrier.wait()  # four threads at once, each with its own word groups
         ids = [hit.id for hit in index.search("القمح").hits]
-        answers.append((ids, index._engine(), index._local.searcher))
+        answers.append((ids, index.engine))
 
     threads = [threading.Thread(target=search_and_engine) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(answers) == 4 and all(ids == expected for ids, _, _ in answers)
-    assert len({id(engine) for _, engine, _ in answers}) == 1
-    assert len({id(searcher) for _, _, searcher in answers}) == 4
-    assert len(index._engines) == 1
+    assert len(answers) == 4 and all(ids == expected for ids, _ in answers)
+    assert len({id(engine) for _, engine in answers}) == 1

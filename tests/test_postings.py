@@ -9,7 +9,7 @@ from whoosh import index as windex
 from search import Index, postings, storage
 from search.passages import Passage
 from tests.conftest import write_corpus
-from tests.test_engine import QUERIES, assert_engine_matches_whoosh
+from tests.test_engine import QUERIES, assert_engine_matches_reference, whoosh_reader
 
 LONG = " ".join(["كلمة"] * 300 + ["نهاية", "كلمة"])  # positions past one byte
 
@@ -96,8 +96,8 @@ def test_positions_beyond_one_byte_and_repeated_words(tmp_path):
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_engine_matches_whoosh_over_several_segments(segmented_index, text):
-    assert_engine_matches_whoosh(segmented_index, text)
+def test_engine_matches_the_reference_over_several_segments(segmented_index, text):
+    assert_engine_matches_reference(segmented_index, text)
 
 
 def test_retired_segments_lose_their_arrays(segmented_index, tmp_path):
@@ -144,9 +144,8 @@ def test_text_positions_give_whooshs_values():
 
 
 def test_vocabulary_answers_as_the_whoosh_reader_does(segmented_index):
-    searcher = segmented_index._searcher()
-    reader = searcher.reader()
-    vocabulary = segmented_index._engine().vocabulary
+    reader = whoosh_reader(segmented_index)
+    vocabulary = segmented_index.engine.vocabulary
     assert len(vocabulary.segments) >= 2
     for prefix in ("", "ال", "س", "سوري", "موسكو", "كلمةليستفيالفهرس"):
         expected = [t.decode("utf-8") for t in reader.expand_prefix("text", prefix)]
@@ -160,9 +159,8 @@ def test_vocabulary_answers_as_the_whoosh_reader_does(segmented_index):
 
 
 def test_per_document_columns_match_whooshs(segmented_index):
-    searcher = segmented_index._searcher()
-    reader = searcher.reader()
-    columns = segmented_index._engine().columns
+    reader = whoosh_reader(segmented_index)
+    columns = segmented_index.engine.columns
     count = reader.doc_count_all()
     assert columns.lengths.tolist() == [reader.doc_field_length(n, "text") or 0
                                         for n in range(count)]
@@ -179,8 +177,7 @@ def test_a_passage_of_stop_words_only_has_length_zero(tmp_path):
         [Passage(source="a.txt", number=1, text="في من على", start=0, end=9, title=None),
          Passage(source="b.txt", number=1, text="سوريا", start=0, end=5, title=None)],
         tmp_path / "index")
-    index._searcher()
-    columns = index._engine().columns
+    columns = index.engine.columns
     assert columns.lengths.tolist() == [0.0, 1.0]
     assert [columns.source_names[i] for i in columns.source_of] == ["a.txt", "b.txt"]
     assert index.search("سوريا").total == 1

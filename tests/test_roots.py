@@ -35,7 +35,8 @@ def test_root_table_is_written_and_loaded(tmp_path):
     table = read_table(generation(index))
     assert table["يصومون"] == root_of("الصيام") == "صوم"
     assert "السوق" in table
-    assert index._root_table.forms("صوم") == ("يصومون",)
+    node = index.plan("الصيام", match="any").node  # no form shares its stem: its root
+    assert node.forms == ("يصومون",) and node.boost == index.ranking.root_weight
 
 
 def test_question_word_finds_a_passage_sharing_only_its_root(tmp_path):
@@ -97,21 +98,18 @@ def test_roots_are_the_same_in_every_process():
     assert len(outputs) == 1
 
 
-def test_whoosh_scores_root_groups_form_by_form_as_before(tmp_path, monkeypatch):
-    """Whoosh (the fallback) runs a question with root groups; its scores are the
-    engine's form-by-form scores, the root weight included."""
-    from search import roots, stemgroups
-    from search.query import parse
+def test_root_groups_score_with_the_root_weight_passed(tmp_path):
+    """A question's root groups carry ``Ranking.root_weight`` as their boost; the
+    engine's scores match the reference computed from Whoosh's postings."""
+    from search.ranking import Ranking
+    from tests.test_engine import assert_engine_matches_reference
 
-    monkeypatch.setattr(stemgroups, "SATURATE_ONCE", False)
-    monkeypatch.setattr(roots, "ROOT_WEIGHT", 0.7)
     index = build(tmp_path, roots=True, files={
         "fasting.txt": FASTING, "market.txt": MARKET,
         "both.txt": "الصيام في السوق والصائمون يصومون الصوم"})
-    searcher, builder = index._builder()
-    query = builder.build(parse("الصيام السوق"), match="any")
-    ids, scores = index._engine().evaluate(query, searcher)
-    whoosh = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
-    assert len(whoosh) == 3
-    assert dict(zip(ids.tolist(), scores.tolist())) == pytest.approx(whoosh)
-    index.close()
+    ranking = Ranking(root_weight=0.7, saturate_once=False)
+    plan = index.plan("الصيام السوق", match="any", ranking=ranking)
+    boosts = {w.boost for child in plan.node.children for w in child.children}
+    assert boosts == {1.0, 0.7}
+    assert_engine_matches_reference(index, "الصيام السوق", match="any", ranking=ranking)
+    assert len(index.ranked_ids("الصيام السوق", ranking=ranking)) == 3

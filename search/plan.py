@@ -1,0 +1,234 @@
+"""Query plans: what a parsed query means on one index, as small frozen nodes.
+
+``Planner.plan`` turns the parser's clauses (``query.parse``) into a tree of nodes that
+the engine (``engine.Engine.evaluate``) runs over the posting arrays, and that carries
+everything scoring needs: a word group holds its forms, their weights and its one IDF,
+computed here, once, from the vocabulary. Nothing is written to a side table for a
+later layer to read back, so one clause can never change the score of another.
+
+Nodes:
+
+- ``Words``: one word typed, as the index forms sharing its stem (and, for questions,
+  its root), scored as ONE term: BM25 of the weighted sum of its forms' frequencies;
+- ``Terms``: words found by a prefix (``سور*``), each scored as its own term;
+- ``Phrase``: word groups at consecutive positions, in order;
+- ``Near``: word groups within ``distance`` words of each other, in any order;
+- ``All`` / ``Any``: every child must match / any may, scores summed;
+- ``Without``: ``include``'s matches that ``exclude`` does not match;
+- ``NOTHING``: matches no passage.
+
+A ``Plan`` is the tree plus what the rest of a search needs: the source filter, the
+words as typed with their index terms (did-you-mean) and the terms to mark in snippets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from . import ranking as scoring
+from .errors import QueryError
+from .query import Clause
+from .stemgroups import StemGroups
+
+#: A prefix expanding to more index terms than this is refused (type more letters).
+MAX_PREFIX_TERMS = 2000
+
+
+@dataclass(frozen=True)
+class Words:
+    """One word's forms, scored as one term with ``idf``, times ``boost``."""
+
+    typed: str
+    forms: tuple[str, ...]
+    weights: tuple[float, ...]
+    idf: float
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Index terms each scored on its own (the words a prefix finds)."""
+
+    terms: tuple[str, ...]
+    idfs: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Word groups side by side, in this order; scored as the sum of its groups."""
+
+    parts: tuple[Words, ...]
+
+
+@dataclass(frozen=True)
+class Near:
+    """Word groups all within a span of ``distance`` + 1 positions, in any order."""
+
+    parts: tuple[Words, ...]
+    distance: int
+
+
+@dataclass(frozen=True)
+class All:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Any:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Without:
+    include: "Node"
+    exclude: "Node"
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """Matches no passage (a word that is nowhere in the index)."""
+
+
+NOTHING = Nothing()
+Node = Union[Words, Terms, Phrase, Near, All, Any, Without, Nothing]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query ready to run: the node tree, the source filter, the words searched for
+    as (typed, index term) pairs, and the index terms to mark in snippets."""
+
+    node: Node
+    sources: tuple[str, ...] = ()
+    words: tuple[tuple[str, str], ...] = ()
+    highlight: frozenset[str] = field(default_factory=frozenset)
+
+
+class Planner:
+    """Makes plans on one index generation.
+
+    ``field`` is the Whoosh text field (its analyzer splits and folds query words as the
+    text was); ``vocabulary`` answers prefix scans and document frequencies
+    (``postings.Vocabulary``); ``groups`` finds a word's stem group; ``root_groups`` (an
+    index built with roots) adds, in question mode only, each word's root group beside
+    its stem group. ``ignore`` holds stems to leave out (a question's frame words).
+    """
+
+    def __init__(self, field, vocabulary, groups: StemGroups, ranking: scoring.Ranking,
+                 root_groups=None, ignore=frozenset(), fieldname: str = "text"):
+        self.field = field
+        self.vocabulary = vocabulary
+        self.groups = groups
+        self.ranking = ranking
+        self.root_groups = root_groups
+        self.ignore = ignore
+        self.fieldname = fieldname
+        self.doc_count = vocabulary.doc_count_all()
+
+    def plan(self, groups: list[list[Clause]], match: str = "all", sources=()) -> Plan:
+        """AND of the parser's groups (``match="all"``), or OR (``"any"``: ranked by how
+        many and how rare the words found are, for questions in natural language).
+        Each group is an OR of clauses; negated clauses exclude."""
+        state = _State(with_roots=match == "any" and self.root_groups is not None)
+        positive, negative = [], []
+        for group in groups:
+            parts = [self._clause(clause, state) for clause in group]
+            parts = [part for part in parts if part is not None]
+            if not parts:
+                continue
+            if group[0].negated:
+                negative.extend(parts)
+            else:
+                positive.append(parts[0] if len(parts) == 1 else Any(tuple(parts)))
+        if not positive:
+            words = " ".join(c.text for g in groups for c in g if not c.negated)
+            raise QueryError(
+                f"nothing to search for: «{words}» has only very common words; "
+                "add a more specific word"
+            )
+        node = positive[0] if len(positive) == 1 else (
+            Any(tuple(positive)) if match == "any" else All(tuple(positive)))
+        if negative:
+            node = Without(node, negative[0] if len(negative) == 1 else Any(tuple(negative)))
+        return Plan(node, tuple(sources), tuple(state.words), frozenset(state.highlight))
+
+    def _readings(self, text: str) -> list[tuple[str, list[str]]]:
+        """By position: the word as typed and its index terms (Uthmani readings share
+        a position)."""
+        by_position: dict[int, tuple[str, list[str]]] = {}
+        for token in self.field.tokenize(text, mode="query", positions=True, chars=True):
+            typed = text[token.startchar:token.endchar]
+            by_position.setdefault(token.pos, (typed, []))[1].append(token.text)
+        return list(by_position.values())
+
+    def _clause(self, clause: Clause, state: "_State") -> Node | None:
+        if clause.kind == "prefix":
+            return self._prefix(clause, state)
+        parts = [self._word(typed, words, clause.negated, state)
+                 for typed, words in self._readings(clause.text)]
+        parts = [part for part in parts if part is not None]
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        if clause.kind == "phrase" and all(isinstance(p, Words) for p in parts):
+            return Phrase(tuple(parts))
+        return All(tuple(parts))
+
+    def _word(self, typed: str, words: list[str], negated: bool,
+              state: "_State") -> Node | None:
+        """One word (its readings): the forms of its stem group, scored as one term;
+        for questions on an index with roots, OR its root group."""
+        if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
+            return None
+        forms: dict[str, float] = {}
+        for word in words:
+            for form, weight in self.groups.forms(word).items():
+                forms[form] = max(weight, forms.get(form, 0.0))
+        if not negated:
+            state.words.append((typed, words[0]))
+            state.highlight.update(forms)
+        root = self._root(typed, words[0]) if state.with_roots and not negated else None
+        if not forms:
+            # Nothing with its stem: only its root, or nothing at all (AND stays honest).
+            return root if root is not None else NOTHING
+        ordered = sorted(forms.items())
+        stem_group = Words(typed, tuple(f for f, _ in ordered), tuple(w for _, w in ordered),
+                           scoring.idf(self.groups.doc_frequency(forms), self.doc_count))
+        return stem_group if root is None else Any((stem_group, root))
+
+    def _root(self, typed: str, word: str) -> Words | None:
+        """The forms sharing the word's root, with the root's IDF."""
+        _root, forms, shared = self.root_groups.group(word)
+        if not forms:
+            return None
+        return Words(typed, tuple(forms), (1.0,) * len(forms), shared,
+                     self.ranking.root_weight)
+
+    def _prefix(self, clause: Clause, state: "_State") -> Node | None:
+        """Words starting with the normalised prefix, bounded in number."""
+        words = [t.text for t in self.field.tokenize(clause.text, removestops=False)]
+        if not words:
+            return None
+        expanded = []
+        for term in self.vocabulary.expand_prefix(self.fieldname, words[0]):
+            expanded.append(term)
+            if len(expanded) > MAX_PREFIX_TERMS:
+                raise QueryError(f"«{clause.text}*» matches too many words: type more letters")
+        if not expanded:
+            return NOTHING
+        if not clause.negated:
+            state.highlight.update(expanded)
+        idfs = tuple(scoring.idf(self.vocabulary.doc_frequency(self.fieldname, term),
+                                 self.doc_count) for term in expanded)
+        return Terms(tuple(expanded), idfs)
+
+
+class _State:
+    """What one plan gathers on the way: words searched for, terms to mark."""
+
+    def __init__(self, with_roots: bool):
+        self.with_roots = with_roots
+        self.words: list[tuple[str, str]] = []
+        self.highlight: set[str] = set()
