@@ -17,12 +17,18 @@ The chain, and why it is in this order:
    sharing a stem at query time (``stemgroups``), which costs half the postings.
 
 Every class is module-level with picklable state: Whoosh pickles the schema, analyzer
-included, into the index. ``ANALYZER_VERSION`` changes whenever the terms change.
+included, into the index. ``ANALYZER_VERSION`` is a digest of the rules that decide the
+index's terms (the code of this module, ``arabic`` and ``variants``, without docstrings or
+comments, and the word lists), so editing any rule makes old indexes say "rebuild
+needed" instead of answering silently wrong.
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -33,8 +39,41 @@ from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spelling
 from .stemmer import STEMMERS
 from .variants import stem_of, stem_variants, word_variants
 
-#: Bump when any rule that changes index terms changes: old indexes need a rebuild.
-ANALYZER_VERSION = 2
+#: The modules and data files whose rules decide the index's terms. The stemmer is not
+#: one: the passage index keeps whole words and groups them by stem at query time.
+RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "stopwords.txt", "variants.txt")
+
+
+def code_of(source: str) -> str:
+    """The code of a module as its syntax tree, docstrings, comments and layout left out."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and body and \
+                isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def _without_comments(text: str) -> str:
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def rules_digest() -> str:
+    """A digest of ``RULE_FILES`` (code and word lists, not their comments) and of the
+    Unicode version whose data the rules derive their character sets from."""
+    digest = hashlib.sha256(unicodedata.unidata_version.encode())
+    for name in RULE_FILES:
+        text = resources.files(__package__).joinpath(name).read_text("utf-8")
+        text = code_of(text) if name.endswith(".py") else _without_comments(text)
+        digest.update(f"{name}\0{text}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+#: Recorded in every index built; an index made under other rules must be rebuilt.
+ANALYZER_VERSION = rules_digest()
 
 _WORD_INSIDE = "".join(sorted(DIACRITICS | INVISIBLE_CONTROLS | {TATWEEL}))
 #: A word: a letter or digit, then letters, digits, marks, tatweel or invisible controls.

@@ -37,8 +37,8 @@ from functools import lru_cache
 
 # Letters named in the rules: pyarabic's names where it has them.
 from pyarabic.araby import (
-    ALEF, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_MADDA, ALEF_MAKSURA, ALEF_WASLA,
-    DAMMA, HAMZA, HEH, KAF, KASRA, TATWEEL, TEH_MARBUTA, WAW, YEH,
+    ALEF, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_MADDA, ALEF_MAKSURA, ALEF_WASLA, BEH,
+    DAMMA, FEH, HAMZA, HEH, KAF, KASRA, LAM, TATWEEL, TEH_MARBUTA, WAW, YEH,
 )
 from pyarabic.araby import HAMZA_ABOVE as HAMZA_ABOVE_MARK
 from pyarabic.araby import MINI_ALEF as DAGGER_ALEF
@@ -64,6 +64,17 @@ ARABIC_BLOCKS = (
     (0x0870, 0x089F),  # Arabic Extended-B
     (0x08A0, 0x08FF),  # Arabic Extended-A (open tanween, Quranic marks)
 )
+
+#: Every letter of the Arabic blocks: Unicode's other letters (Lo), so not tatweel or
+#: the small waw and yeh (modifier letters), marks, digits or punctuation.
+ARABIC_LETTERS = frozenset(
+    chr(cp)
+    for low, high in ARABIC_BLOCKS
+    for cp in range(low, high + 1)
+    if unicodedata.category(chr(cp)) == "Lo"
+)
+#: A regular expression matching one letter of ``ARABIC_LETTERS`` (for counting).
+ARABIC_LETTER_PATTERN = re.compile("[" + "".join(sorted(ARABIC_LETTERS)) + "]")
 
 #: Every combining mark in the Arabic blocks (pyarabic's idea: derive it, don't list it).
 DIACRITICS = frozenset(
@@ -107,6 +118,32 @@ DIGIT_FOLDS = {
     **{d: str(i) for i, d in enumerate(ARABIC_INDIC_DIGITS)},
     **{d: str(i) for i, d in enumerate(EASTERN_DIGITS)},
 }
+
+# -- Clitics: the one table every module derives its lists from --------------------
+#
+# A word may carry, in this order: a conjunction (و ف), a preposition (ب ك ل), and the
+# article (ال; after ل it is written لل). Light stemming strips the article with whatever
+# stands before it, and a lone و; the other one- and two-letter proclitics also begin
+# ordinary words (بريطانيا, فرنسا, كبير), so they are matched against the index's own
+# vocabulary instead (``stemgroups``).
+CONJUNCTIONS = (WAW, FEH)
+PREPOSITIONS = (BEH, KAF, LAM)
+ARTICLE = ALEF + LAM
+#: ل + ال is written لل.
+LAM_ARTICLE = LAM + LAM
+
+
+def _longest_first(items) -> tuple[str, ...]:
+    return tuple(sorted(dict.fromkeys(items), key=lambda item: (-len(item), items.index(item))))
+
+
+#: Every proclitic sequence without the article: [conjunction][preposition], not empty.
+PROCLITICS = _longest_first([c + p for c in ("",) + CONJUNCTIONS for p in ("",) + PREPOSITIONS
+                             if c + p])
+#: The article with whatever may stand before it (وبال, فال, لل, ...), longest first.
+ARTICLE_PREFIXES = _longest_first(
+    [c + p + ARTICLE for c in ("",) + CONJUNCTIONS for p in ("",) + (BEH, KAF)]
+    + [c + LAM_ARTICLE for c in ("",) + CONJUNCTIONS])
 
 # One translate table for rules 3-6: a single pass over the word.
 _FOLD_TABLE = str.maketrans(
@@ -206,6 +243,10 @@ def strip_marks(word: str) -> str:
 
 
 def is_arabic_letter(char: str) -> bool:
-    """True for a letter of the Arabic blocks (not a mark, digit or punctuation)."""
-    cp = ord(char)
-    return any(low <= cp <= high for low, high in ARABIC_BLOCKS) and char.isalpha()
+    """True for a letter of the Arabic blocks (not a mark, digit or punctuation): the
+    one definition of an Arabic letter (``ARABIC_LETTER_PATTERN`` finds the same).
+
+    >>> [is_arabic_letter(c) for c in "بَ٣a"]
+    [True, False, False, False]
+    """
+    return char in ARABIC_LETTERS

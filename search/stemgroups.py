@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from . import arabic
 from .ranking import DEFAULT, Ranking
 from .stemmer import PREFIXES
 from .variants import stem_of, stem_variants
 
-#: Proclitics the stemmer does not strip (they also begin words such as بريطانيا).
-PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "ب", "ل", "ك", "ف")
+#: Proclitics the stemmer does not strip (they also begin words such as بريطانيا):
+#: every one of ``arabic.PROCLITICS`` but a lone و, longest first.
+PROCLITICS = tuple(clitic for clitic in arabic.PROCLITICS if clitic not in PREFIXES)
 MIN_STRIPPED_LENGTH = 3
 #: Forms read per prefix scan, at most: bounds the work for very short stems.
 MAX_SCAN = 2000

@@ -24,15 +24,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .arabic import is_arabic_letter
+from .arabic import ARTICLE_PREFIXES, WAW, is_arabic_letter
 
-#: Prefixes, longest first (light10's ال وال بال كال فال لل و, plus their combinations).
-PREFIXES = (
-    "وبال", "وكال", "فبال",
-    "وال", "بال", "كال", "فال", "ولل", "فلل",
-    "ال", "لل",
-    "و",
-)
+#: Prefixes, longest first: the article with what may stand before it (light10's ال وال
+#: بال كال فال لل, and their combinations, from ``arabic.ARTICLE_PREFIXES``), then و.
+PREFIXES = ARTICLE_PREFIXES + (WAW,)
 
 #: Suffixes in the order they are tried (light10's, on normalised text: ة -> ه, ى -> ي).
 SUFFIXES = (

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from .arabic import normalize
+from .arabic import PROCLITICS, normalize
 from .stemmer import STEMMERS, stem
 
 
@@ -58,7 +58,7 @@ def _first_wins(groups) -> dict[str, str]:
 #: Clitics a variant may carry in running text; the exact-word map covers each of them.
 #: Not the article: a name that takes it has it in the table, and on other words it
 #: makes an adjective (السورية, "the Syrian"), not a spelling of the name.
-CLITICS = ("", "و", "ب", "ل", "ك", "ف", "وب", "ول", "فب", "فل")
+CLITICS = ("",) + PROCLITICS
 
 
 @lru_cache(maxsize=1)

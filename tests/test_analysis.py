@@ -2,6 +2,7 @@
 properties that must hold for any input."""
 
 import pickle
+from pathlib import Path
 import string
 
 from hypothesis import given, settings
@@ -142,3 +143,49 @@ def test_offsets_slice_real_words(text):
 def test_analyzer_never_crashes(text):
     for _ in ArabicAnalyzer()(text, positions=True, chars=True):
         pass
+
+
+#: Where our analyzer deliberately differs from Lucene's ArabicAnalyzer: our stemmer also
+#: strips pronoun suffixes (كم) and, once that is gone, ان: أيمانكم -> ايم.
+LUCENE_ANALYZER_DIFFERENCES = {
+    "ما ملكت أيمانكم": "ملكت ايم",
+    "الذين ملكت أيمانكم": "ملكت ايم",
+}
+
+
+def test_lucene_analyzer_vectors():
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "lucene-arabic" / "lucene_ar_analyzer.tsv"
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert len(rows) == 12
+    for row in rows:
+        expected = LUCENE_ANALYZER_DIFFERENCES.get(row["input"], row["expected"])
+        assert " ".join(t[0] for t in tokens(row["input"])) == expected, row
+
+
+def test_analyzer_version_is_a_digest_of_the_rules_not_of_their_comments():
+    from search import analysis
+
+    source = Path(analysis.__file__).with_name("arabic.py").read_text("utf-8")
+    code = analysis.code_of(source)
+    reworded = source.replace('"""Arabic letters and the rules', '"""Letters and the rules', 1)
+    commented = source.replace("\nARABIC_BLOCKS = (", "\n# a new comment\nARABIC_BLOCKS = (", 1)
+    assert reworded != source and commented != source
+    assert analysis.code_of(reworded) == code
+    assert analysis.code_of(commented) == code
+    edited = source.replace("    TEH_MARBUTA: HEH,\n", "", 1)  # a folding rule removed
+    assert edited != source and analysis.code_of(edited) != code
+    assert analysis.ANALYZER_VERSION == analysis.rules_digest()
+    assert len(analysis.ANALYZER_VERSION) == 16
+
+
+def test_one_clitic_table_feeds_every_list():
+    from search import arabic, stemgroups, stemmer, variants
+
+    assert set(stemmer.PREFIXES) == set(arabic.ARTICLE_PREFIXES) | {"و"}
+    assert set(stemgroups.PROCLITICS) == set(arabic.PROCLITICS) - {"و"}
+    assert set(variants.CLITICS) == {""} | set(arabic.PROCLITICS)
+    assert "وك" in stemgroups.PROCLITICS and "وك" in variants.CLITICS
