@@ -137,10 +137,11 @@ class Engine:
 
     # -- evaluation ----------------------------------------------------------------
 
-    def evaluate(self, node, ranking: Ranking = DEFAULT):
+    def evaluate(self, node, ranking: Ranking = DEFAULT, average_length: float | None = None):
         """(passage numbers, scores) of the live passages matching plan ``node``,
-        passage numbers ascending."""
-        ids, scores = _Evaluation(self, ranking).run(node)
+        passage numbers ascending. ``average_length`` replaces this index's average
+        text length in BM25 (a shard scoring with a whole collection's statistics)."""
+        ids, scores = _Evaluation(self, ranking, average_length).run(node)
         keep = self.columns.live[ids]
         return ids[keep], scores[keep]
 
@@ -186,9 +187,10 @@ _STRIDE = 1 << 24
 class _Evaluation:
     """One evaluation of a plan: each node type, one method."""
 
-    def __init__(self, engine: Engine, ranking: Ranking):
+    def __init__(self, engine: Engine, ranking: Ranking, average_length: float | None):
         self.engine = engine
         self.ranking = ranking
+        self.average_length = average_length or engine.average_length
         self.size = len(engine.columns.live)
 
     def run(self, node):
@@ -212,8 +214,8 @@ class _Evaluation:
         return ids[keep], scores[keep]
 
     def score(self, ids, frequencies, idf_value, boost=1.0):
-        return bm25(frequencies, self.engine.columns.lengths[ids],
-                    self.engine.average_length, idf_value, self.ranking, boost)
+        return bm25(frequencies, self.engine.columns.lengths[ids], self.average_length,
+                    idf_value, self.ranking, boost)
 
     def terms(self, node: plan.Terms):
         """Each term scored on its own, with its own IDF; summed per passage."""
