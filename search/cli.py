@@ -66,7 +66,7 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots):
             action = "updated"
     except SearchError as error:
         bar.finish()
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.english) from None
     bar.finish()
     megabytes = report.bytes / 1e6
     rate = f", {megabytes / report.seconds:.2f} MB/s" if report.seconds and report.bytes else ""
@@ -98,10 +98,13 @@ def search_command(query, index_dir, sources, page, per_page, as_json):
         result = Index.open(index_dir).search(query, page=page, per_page=per_page,
                                               sources=sources)
     except (SearchError, ValueError) as error:
+        code = getattr(error, "code", "bad_request")
         if as_json:
-            click.echo(json.dumps({"ok": False, "error": str(error)}, ensure_ascii=False))
+            # The command line speaks English; the Arabic text is the web site's.
+            click.echo(json.dumps({"ok": False, "error": getattr(error, "english", str(error)),
+                                   "code": code, "arabic": str(error)}, ensure_ascii=False))
             sys.exit(1)
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(getattr(error, "english", str(error))) from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
