@@ -11,12 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from search import FacetCount, Index, QueryError
+from markupsafe import escape
+
+from search import FacetCount, Index, QueryError, messages
 from web import create_app, settings, views
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "الدفاع الروسية"
 MANY = "سوريا"  # more than one page of passages in the sample corpus
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: would flip the text after it if not isolated
 SCRIPT = '<script>alert("x")</script>'
 IMG = '"><img src=x onerror=alert(2)>'
@@ -183,39 +186,44 @@ def test_page_past_the_end_offers_the_first_page(client):
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("params", "code", "values"),
     [
-        ({}, "q is required: give some words to search for"),
-        ({"q": ""}, "q is required: give some words to search for"),
-        ({"q": "  "}, "q is required: give some words to search for"),
-        ({"q": "x" * 501}, "q is too long: at most 500 characters"),
-        ({"q": QUERY, "page": "0"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "-1"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "abc"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "1.5"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "٢"}, "page must be a positive integer"),
-        ({"q": QUERY, "per_page": "0"}, "per_page must be a positive integer"),
-        ({"q": QUERY, "per_page": "51"}, "per_page must be <= 50"),
-        ({"q": QUERY, "source": "nope.txt"}, "unknown source: nope.txt"),
+        ({}, "q_required", {}),
+        ({"q": ""}, "q_required", {}),
+        ({"q": "  "}, "q_required", {}),
+        ({"q": "x" * 501}, "q_too_long", {"limit": 500}),
+        ({"q": QUERY, "page": "0"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "-1"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "abc"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "1.5"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "٢"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "per_page": "0"}, "not_positive_int", {"name": "per_page"}),
+        ({"q": QUERY, "per_page": "51"}, "per_page_too_large", {"limit": 50}),
+        ({"q": QUERY, "source": "nope.txt"}, "unknown_source", {"source": "nope.txt"}),
     ],
 )
-def test_api_bad_input_is_400_with_message(client, params, message):
-    assert api(client, params) == (400, {"ok": False, "error": message, "status": 400})
+def test_api_bad_input_is_400_with_code_and_arabic_message(client, params, code, values):
+    message = messages.arabic(code, **values)
+    assert api(client, params) == (
+        400, {"ok": False, "error": message, "code": code, "status": 400}
+    )
+    assert ARABIC_LETTER.search(message)
 
 
 def test_api_malformed_query_gives_the_library_message(client, sample_index):
     with pytest.raises(QueryError) as error:
         sample_index.search('"وزارة الدفاع')
     assert api(client, {"q": '"وزارة الدفاع'}) == (
-        400, {"ok": False, "error": str(error.value), "status": 400}
+        400, {"ok": False, "error": str(error.value), "code": "quote_unclosed", "status": 400}
     )
+    assert ARABIC_LETTER.search(str(error.value))
 
 
 def test_html_bad_input_shows_the_message_in_place(client):
     response = client.get("/", query_string={"q": "حرب", "per_page": "500"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "per_page must be &lt;= 50" in html
+    assert str(escape(messages.arabic("per_page_too_large", limit=50))) in html
     assert 'value="حرب"' in html  # the box keeps the query to correct it
     assert 'class="notice error" role="alert"' in html
 
@@ -248,7 +256,7 @@ def test_unexpected_error_is_logged_never_shown(client, monkeypatch, caplog):
         body = response.get_data(as_text=True)
         assert response.status_code == 500
         assert "secret internal detail" not in body and "Traceback" not in body
-        assert "went wrong on our side" in body
+        assert messages.arabic("internal") in body or "حدث خطأ من جهتنا" in body
     assert "secret internal detail" in caplog.text
 
 
@@ -260,8 +268,10 @@ def test_missing_index_is_503_saying_what_to_run(tmp_path):
     page = client.get("/", query_string={"q": QUERY})
     assert page.status_code == 503
     assert "arabic-search index" in page.get_data(as_text=True)
+    assert "لم يُبنَ فهرس البحث بعد" in page.get_data(as_text=True)
     status, body = api(client, {"q": QUERY})
     assert status == 503 and body["ok"] is False and "arabic-search index" in body["error"]
+    assert body["code"] == "index_missing"
     assert client.get("/").status_code == 200  # the intro needs no index
 
 
@@ -379,7 +389,7 @@ def test_document_view_marks_query_words_and_numbers_passages(client, sample_ind
     html = response.get_data(as_text=True)
     document = sample_index.document(hit.source)
     assert response.status_code == 200
-    assert html.count('class="passage" id="p-') == len(document.passages)
+    assert html.count(' id="p-') == len(document.passages)
     assert f'id="p-{hit.passage}"' in html
     assert "<mark>" in html
 
@@ -419,7 +429,8 @@ def test_suggest_empty_and_too_long(client):
     assert client.get("/api/suggest").get_json() == {"ok": True, "query": "", "suggestions": []}
     response = client.get("/api/suggest", query_string={"q": "ب" * 501})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "q is too long: at most 500 characters"
+    assert response.get_json()["code"] == "q_too_long"
+    assert response.get_json()["error"] == messages.arabic("q_too_long", limit=500)
 
 
 # -- headers ----------------------------------------------------------------------------
