@@ -162,10 +162,46 @@ def analyze_command(text):
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Worker threads; more add memory (a searcher each), not speed.")
 def serve_command(index_dir, host, port, threads):
-    """Serve the search site with a production WSGI server (waitress)."""
+    """Serve the search site with a production WSGI server (waitress).
+
+    Logs one line per request. Without an index the site starts, warns, and says on
+    every search what to run.
+    """
     from web.server import serve
 
-    serve(host=host, port=port, index_dir=index_dir, threads=threads)
+    try:
+        serve(host=host, port=port, index_dir=index_dir, threads=threads)
+    except SearchError as error:
+        raise click.ClickException(error.english) from None
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+def demo_command(host, port):
+    """Try the site on the bundled sample corpus (five Arabic news articles).
+
+    Indexes the sample into a temporary folder, serves it, and removes it on exit.
+    """
+    import tempfile
+
+    from web.server import serve
+
+    with tempfile.TemporaryDirectory(prefix="arabic-search-demo-") as folder:
+        try:
+            Index.build(sample_corpus(), Path(folder) / "index")
+            click.echo(f"Indexed the sample corpus ({sample_corpus()}).")
+            serve(host=host, port=port, index_dir=Path(folder) / "index")
+        except SearchError as error:
+            raise click.ClickException(error.english) from None
+
+
+def sample_corpus() -> Path:
+    """The sample corpus: installed with the package, or index_data/ in a source checkout."""
+    installed = Path(__file__).resolve().parent / "sample"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / DEFAULT_CORPUS
 
 
 @main.command("eval")
