@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup browser clean security load crash fuzz
+.PHONY: run test setup browser axe wheel-smoke clean security load crash fuzz
 
 $(BIN)/arabic-search: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,19 +16,35 @@ $(BIN)/arabic-search: setup.cfg pyproject.toml
 setup: $(BIN)/arabic-search
 
 # Headless Chromium for the browser test, from Debian's packages (needs root; the
-# browser test is skipped, saying why, where it cannot be installed).
+# browser test is skipped, saying why, where it cannot be installed). apt waits up to ten
+# minutes for another process holding the package manager's lock instead of failing.
+APT := apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3
 browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	    $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "chromium not installed: the browser test will be skipped"; fi; \
 	fi
+
+# axe-core (accessibility rules, MPL-2.0) for the browser test, from npm into the
+# git-ignored .axe/; the accessibility test is skipped, saying why, without it.
+AXE_VERSION ?= 4.14.1
+axe:
+	@if [ ! -f .axe/node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null; then \
+	    npm install --silent --no-save --no-audit --no-fund --prefix .axe axe-core@$(AXE_VERSION) >/dev/null; \
+	  else echo "npm not installed: the accessibility test will be skipped"; fi; \
+	fi
+
+# Build the wheel, install it in a fresh virtual environment outside .venv and try it.
+wheel-smoke:
+	$(PYTHON) .ci/wheel_smoke.py
 
 run: setup
 	$(BIN)/arabic-search index index_data
 	$(BIN)/arabic-search serve --host $(HOST) --port $(PORT)
 
-test: setup browser
+test: setup browser axe
 	$(BIN)/python -m pytest -q
 
 # Static security lint (bandit) and dependency audit (pip-audit; reports, but does not fail,
@@ -55,4 +71,4 @@ fuzz: setup
 	$(BIN)/python fuzz/fuzz_query.py -runs=$(FUZZ_RUNS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .axe dist build

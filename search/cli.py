@@ -69,7 +69,7 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs):
             action = "updated"
     except SearchError as error:
         bar.finish()
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.english) from None
     bar.finish()
     megabytes = report.bytes / 1e6
     rate = f", {megabytes / report.seconds:.2f} MB/s" if report.seconds and report.bytes else ""
@@ -101,10 +101,13 @@ def search_command(query, index_dir, sources, page, per_page, as_json):
         result = Index.open(index_dir).search(query, page=page, per_page=per_page,
                                               sources=sources)
     except (SearchError, ValueError) as error:
+        code = getattr(error, "code", "bad_request")
         if as_json:
-            click.echo(json.dumps({"ok": False, "error": str(error)}, ensure_ascii=False))
+            # The command line speaks English; the Arabic text is the web site's.
+            click.echo(json.dumps({"ok": False, "error": getattr(error, "english", str(error)),
+                                   "code": code, "arabic": str(error)}, ensure_ascii=False))
             sys.exit(1)
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(getattr(error, "english", str(error))) from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -162,10 +165,46 @@ def analyze_command(text):
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Worker threads; more add memory (a searcher each), not speed.")
 def serve_command(index_dir, host, port, threads):
-    """Serve the search site with a production WSGI server (waitress)."""
+    """Serve the search site with a production WSGI server (waitress).
+
+    Logs one line per request. Without an index the site starts, warns, and says on
+    every search what to run.
+    """
     from web.server import serve
 
-    serve(host=host, port=port, index_dir=index_dir, threads=threads)
+    try:
+        serve(host=host, port=port, index_dir=index_dir, threads=threads)
+    except SearchError as error:
+        raise click.ClickException(error.english) from None
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+def demo_command(host, port):
+    """Try the site on the bundled sample corpus (five Arabic news articles).
+
+    Indexes the sample into a temporary folder, serves it, and removes it on exit.
+    """
+    import tempfile
+
+    from web.server import serve
+
+    with tempfile.TemporaryDirectory(prefix="arabic-search-demo-") as folder:
+        try:
+            Index.build(sample_corpus(), Path(folder) / "index")
+            click.echo(f"Indexed the sample corpus ({sample_corpus()}).")
+            serve(host=host, port=port, index_dir=Path(folder) / "index")
+        except SearchError as error:
+            raise click.ClickException(error.english) from None
+
+
+def sample_corpus() -> Path:
+    """The sample corpus: installed with the package, or index_data/ in a source checkout."""
+    installed = Path(__file__).resolve().parent / "sample"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / DEFAULT_CORPUS
 
 
 @main.command("eval")

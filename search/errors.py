@@ -1,12 +1,48 @@
-"""The library's exceptions: each message says what is wrong and what to do.
+"""The library's exceptions: each carries a stable code and the parameters of its message.
 
-The command line and the web layer translate these into an exit code or an HTTP 400;
-anything else escaping the library is a bug.
+``SearchError(code, **params)``: ``error.code`` names the problem (the JSON API returns it),
+``error.params`` fills the message, ``str(error)`` is the Arabic message from the catalog
+(``search/messages.py``) and ``error.english`` the English one. The command line and the
+web layer translate these into an exit code or an HTTP status; anything else escaping the
+library is a bug.
+
+>>> error = QueryError("quote_unclosed")
+>>> error.code, error.english
+('quote_unclosed', 'a quotation mark is not closed: add the closing "')
 """
+
+from __future__ import annotations
+
+from . import messages
+
+
+def _rebuild(cls, code, params):
+    error = cls.__new__(cls)
+    SearchError.__init__(error, code, **params)
+    return error
 
 
 class SearchError(Exception):
     """Base class: a problem a user can act on, with a message saying how."""
+
+    def __init__(self, code: str, /, **params):
+        if code not in messages.MESSAGES:
+            raise ValueError(f"no message has the code {code!r} (search/messages.py)")
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:
+        return messages.arabic(self.code, **self.params)
+
+    @property
+    def english(self) -> str:
+        """The message in English (the command line prints this one)."""
+        return messages.english(self.code, **self.params)
+
+    def __reduce__(self):
+        # Keyword parameters do not survive the default pickling of exceptions.
+        return _rebuild, (type(self), self.code, self.params)
 
 
 class QueryError(SearchError, ValueError):

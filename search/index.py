@@ -46,6 +46,8 @@ class Document:
     source: str
     title: str | None
     passages: tuple[DocumentPassage, ...]
+    first: int = 1  # number of the first passage in ``passages``
+    total: int = 0  # passages in the whole file
 
 
 class _Generation:
@@ -198,7 +200,7 @@ class Index:
         sources = tuple(dict.fromkeys(sources or ()))
         unknown = [s for s in sources if s not in current.sources]
         if unknown:
-            raise UnknownSourceError(f"unknown source: {unknown[0]}")
+            raise UnknownSourceError("unknown_source", source=unknown[0])
         return sources
 
     def plan(self, query: str, match: str = "all", sources=(),
@@ -299,8 +301,15 @@ class Index:
         return [(engine.stored_fields(docnum)["id"], score / divisor)
                 for docnum, score in top(ids, scores, limit)]
 
-    def document(self, source: str, query: str | None = None) -> Document:
-        """Every passage of one source, in order, with the query's words marked."""
+    def document(self, source: str, query: str | None = None, around: int | None = None,
+                 window: int = 200) -> Document:
+        """One page of a source's passages, in order, with the query's words marked.
+
+        Passages come ``window`` at a time: the block holding passage ``around`` (the
+        first block without it), so a huge file never makes a huge page.
+        ``Document.first`` is the first passage number shown, ``Document.total`` the
+        file's passage count.
+        """
         current, local = self._thread()
         self._check_sources([source], current)
         terms = frozenset()
@@ -310,15 +319,24 @@ class Index:
             except SearchError:
                 terms = frozenset()
         engine = current.engine
-        docs = sorted((engine.stored_fields(n) for n in engine.documents_of(source)),
-                      key=lambda d: d["passage"])
+        numbers = engine.documents_of(source)
+        total = len(numbers)
+        window = max(1, window)
+        block = (min(max(around or 1, 1), max(total, 1)) - 1) // window
+        first = block * window + 1
+        # A file's passages are written together and in order, so index order is passage
+        # order; if that ever fails, read them all and sort.
+        docs = [engine.stored_fields(n) for n in numbers[first - 1:first - 1 + window]]
+        if [d["passage"] for d in docs] != list(range(first, first + len(docs))):
+            docs = sorted((engine.stored_fields(n) for n in numbers),
+                          key=lambda d: d["passage"])[first - 1:first - 1 + window]
         passages = tuple(
             DocumentPassage(d["passage"], snippet(d["text"], terms, current.analyzer,
                                                   whole=True), d["text"])
             for d in docs
         )
         title = docs[0].get("title") if docs else None
-        return Document(source, title, passages)
+        return Document(source, title, passages, first=first, total=total)
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Corpus words, as the corpus spells them, that complete the last word typed."""

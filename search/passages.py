@@ -68,12 +68,11 @@ class UndecodableFileError(SearchError):
     """A corpus file is binary or not text we can decode; ``str()`` names the file and the reason."""
 
     def __init__(self, reason: str, source: str | None = None):
-        super().__init__(reason, source)  # both in args, so the error pickles across processes
+        super().__init__("file_unreadable", source=source or "", reason=reason)
         self.reason, self.source = reason, source
 
-    def __str__(self) -> str:
-        where = f"{self.source}: " if self.source else ""
-        return f"{where}cannot read as text ({self.reason}); save it as UTF-8 or move it out of the corpus"
+    def __reduce__(self):
+        return type(self), (self.reason, self.source)
 
 
 @dataclass(frozen=True)

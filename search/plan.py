@@ -143,10 +143,7 @@ class Planner:
                 positive.append(parts[0] if len(parts) == 1 else Any(tuple(parts)))
         if not positive:
             words = " ".join(c.text for g in groups for c in g if not c.negated)
-            raise QueryError(
-                f"nothing to search for: «{words}» has only very common words; "
-                "add a more specific word"
-            )
+            raise QueryError("nothing_to_search", words=words)
         node = positive[0] if len(positive) == 1 else (
             Any(tuple(positive)) if match == "any" else All(tuple(positive)))
         if negative:
@@ -215,7 +212,7 @@ class Planner:
         for term in self.vocabulary.expand_prefix(self.fieldname, words[0]):
             expanded.append(term)
             if len(expanded) > MAX_PREFIX_TERMS:
-                raise QueryError(f"«{clause.text}*» matches too many words: type more letters")
+                raise QueryError("prefix_too_many", prefix=clause.text)
         if not expanded:
             return NOTHING
         if not clause.negated:

@@ -52,11 +52,9 @@ def parse(text: str) -> list[list[Clause]]:
     if text:
         text = _SURROGATES.sub("", text)  # halves of UTF-16 pairs are not characters
     if not text or not text.strip():
-        raise QueryError("the query is empty: type a word to search for")
+        raise QueryError("query_empty")
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"the query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})"
-        )
+        raise QueryError("query_too_long", length=len(text), limit=MAX_QUERY_CHARS)
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u00ab", '"') \
         .replace("\u00bb", '"')
     groups: list[list[Clause]] = []
@@ -65,13 +63,13 @@ def parse(text: str) -> list[list[Clause]]:
         minus, phrase, closing, bare = match.groups()
         if phrase is not None:
             if not closing:
-                raise QueryError("a quotation mark is not closed: add the closing \"")
+                raise QueryError("quote_unclosed")
             if not phrase.strip():
                 continue
             clause = Clause(phrase.strip(), "phrase", bool(minus))
         elif bare == "OR":
             if not groups or pending_or:
-                raise QueryError("OR needs a word on each side, e.g. سوريا OR روسيا")
+                raise QueryError("or_needs_words")
             pending_or = True
             continue
         elif bare == "AND":
@@ -86,17 +84,17 @@ def parse(text: str) -> list[list[Clause]]:
         else:
             groups.append([clause])
     if pending_or:
-        raise QueryError("OR needs a word on each side, e.g. سوريا OR روسيا")
+        raise QueryError("or_needs_words")
     clauses = [c for group in groups for c in group]
     if not clauses:
-        raise QueryError("the query has no words to search for")
+        raise QueryError("query_empty")
     if len(clauses) > MAX_WORDS or sum(len(c.text.split()) for c in clauses) > MAX_WORDS:
-        raise QueryError(f"the query has too many words (at most {MAX_WORDS})")
+        raise QueryError("too_many_words", limit=MAX_WORDS)
     for group in groups:
         if len(group) > 1 and any(c.negated for c in group):
-            raise QueryError("an excluded word (-word) cannot be part of an OR")
+            raise QueryError("or_with_exclusion")
     if all(c.negated for c in clauses):
-        raise QueryError("the query only excludes words: add a word to search for")
+        raise QueryError("only_exclusions")
     return groups
 
 
@@ -106,14 +104,14 @@ def _bare_clause(token: str) -> Clause | None:
         token = token[1:]
         # bandit's B105 takes "-" for a hard-coded password; it is the exclusion operator.
         if not token or token == "-":  # nosec B105
-            raise QueryError("'-' must be followed by a word to exclude, e.g. -روسيا")
+            raise QueryError("minus_needs_word")
     if token.endswith("*"):
         stem = token.rstrip("*")
         if "*" in stem or len(re.sub(r"\W", "", stem)) < 2:
-            raise QueryError("a prefix search needs at least 2 letters before *, e.g. سور*")
+            raise QueryError("prefix_too_short")
         return Clause(stem, "prefix", negated)
     if "*" in token:
-        raise QueryError("* can only end a word, e.g. سور*")
+        raise QueryError("star_not_at_end")
     if not re.search(r"\w", token):
         return None
     return Clause(token, "word", negated)

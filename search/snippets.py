@@ -85,6 +85,8 @@ def _marked(text: str, words, start: int, end: int) -> str:
 def snippet(text: str, terms: frozenset[str], analyzer, whole: bool = False) -> str:
     """Best fragment(s) of ``text`` around the matched ``terms``, as safe HTML.
 
+    "…" stands wherever words were left out: between fragments, before the first one and
+    after the last one when the passage has words there.
     ``whole`` marks the entire text (for the document view). Texts of any length work.
     """
     if not text:
@@ -94,10 +96,15 @@ def snippet(text: str, terms: frozenset[str], analyzer, whole: bool = False) -> 
         if any(matched for _, _, matched in words):
             if whole:
                 return _marked(text, words, 0, len(text))
-            best = sorted(_fragments(words, SNIPPET_CHARS, SNIPPET_SURROUND),
-                          key=lambda fragment: -fragment[2])[:FRAGMENTS]
-            return ELLIPSIS.join(_marked(text, words, start, end)
-                                 for start, end, _ in sorted(best))
+            best = sorted(sorted(_fragments(words, SNIPPET_CHARS, SNIPPET_SURROUND),
+                                 key=lambda fragment: -fragment[2])[:FRAGMENTS])
+            html = ELLIPSIS.join(_marked(text, words, start, end) for start, end, _ in best)
+            # Say where the passage goes on: a word before the first fragment or after the last.
+            if words[0][0] < best[0][0]:
+                html = ELLIPSIS.lstrip() + html
+            if words[-1][1] > best[-1][1]:
+                html += ELLIPSIS.rstrip()
+            return html
     if whole or len(text) <= SNIPPET_CHARS:
         return escape(text, quote=False)
     cut = text.rfind(" ", 0, SNIPPET_CHARS)

@@ -47,12 +47,11 @@ def current_generation(index_dir: Path) -> Path:
     try:
         target = os.readlink(link)
     except FileNotFoundError:
-        raise IndexNotFoundError(
-            f"no index in {index_dir}: build one with `arabic-search index CORPUS "
-            f"--index {index_dir}`"
-        ) from None
+        raise IndexNotFoundError("index_missing", index=str(index_dir)) from None
     except OSError as error:
-        raise IndexNotFoundError(f"{link} is not an index link ({error.strerror})") from None
+        raise IndexNotFoundError(
+            "index_link_broken", index=str(index_dir), reason=error.strerror
+        ) from None
     return Path(index_dir) / target
 
 
@@ -87,7 +86,7 @@ def write_lock(index_dir: Path, wait: bool = True, on_wait=None):
             holder = handle.read().strip() or "another process"
             if not wait:
                 raise BuildInProgressError(
-                    f"{index_dir} is being built by {holder}: wait for it to finish"
+                    "build_in_progress", index=str(index_dir), holder=holder
                 ) from None
             if on_wait:
                 on_wait(holder)

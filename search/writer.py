@@ -148,11 +148,7 @@ def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
         if known and next(iter_corpus_files(corpus_dir), None) is None:
             # An unmounted disk or a wrong path looks like this: never empty the
             # index on its word.
-            raise SearchError(
-                f"{corpus_dir} has no files: not removing the {len(known)} indexed "
-                f"file(s); to index an empty folder, rebuild: arabic-search index "
-                f"{corpus_dir} --rebuild"
-            )
+            raise SearchError("corpus_empty", path=corpus_dir, count=len(known))
         temporary = storage.new_generation(index_dir, copy_from=base)
         report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress,
                         procs=_procs_for(corpus_dir, procs, changed_only=known))
@@ -181,11 +177,9 @@ def check_compatible(meta: dict, index_dir) -> None:
     analyzer and index format (its terms would silently not match)."""
     if meta.get("analyzer_version") != ANALYZER_VERSION or meta.get("format") != INDEX_FORMAT:
         raise RebuildNeededError(
-            f"the index in {index_dir} was made by another version of arabic-search "
-            f"(analyzer {meta.get('analyzer_version')}, format {meta.get('format')}; this "
-            f"version: analyzer {ANALYZER_VERSION}, format {INDEX_FORMAT}): rebuild "
-            f"needed: arabic-search index --rebuild --index {index_dir}"
-        )
+            "rebuild_needed", index=index_dir,
+            found=f"analyzer {meta.get('analyzer_version')}, format {meta.get('format')}",
+            expected=f"analyzer {ANALYZER_VERSION}, format {INDEX_FORMAT}")
 
 
 def _procs_for(corpus_dir: Path, procs: int | None = None, changed_only=None) -> int:
@@ -193,7 +187,7 @@ def _procs_for(corpus_dir: Path, procs: int | None = None, changed_only=None) ->
     to write (for an update, the files it does not know yet) pass PARALLEL_MIN_BYTES."""
     if procs is not None:
         if procs < 1:
-            raise SearchError(f"--procs must be at least 1, not {procs}")
+            raise ValueError(f"procs must be at least 1, not {procs}")
         return procs
     size = 0
     for source, path in iter_corpus_files(corpus_dir):
@@ -273,8 +267,8 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
 
 def _existing_folder(corpus_dir) -> Path:
     if corpus_dir is None:
-        raise SearchError("no corpus folder given and the index does not record one")
+        raise SearchError("no_corpus")
     path = Path(corpus_dir)
     if not path.is_dir():
-        raise SearchError(f"corpus folder not found: {path}")
+        raise SearchError("corpus_not_found", path=path)
     return path

@@ -166,7 +166,7 @@ def test_facet_click_filters_and_unclick_restores(server, browser, tmp_path):
     search_for(browser, server, QUERY)
     total = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
     facet = browser.find_element(By.CSS_SELECTOR, ".facet:not(.selected)")
-    source = facet.find_element(By.CSS_SELECTOR, ".file").text
+    source = facet.get_attribute("data-source")
     count = int(facet.find_element(By.CSS_SELECTOR, ".count").text)
     facet.click()
     wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".facet.selected")))
@@ -229,12 +229,13 @@ def test_phone_width_has_no_horizontal_overflow(server, browser, tmp_path):
 
 
 def test_keyboard_skip_link_and_autocomplete(server, browser, tmp_path):
-    browser.get(server + "/")
-    shot(browser, tmp_path, "home")
+    browser.get(server + "/help")  # the home page puts the focus in the box instead
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     focused = browser.switch_to.active_element
     assert focused.get_attribute("class") == "skip-link"
     assert focused.is_displayed()
+    browser.get(server + "/")
+    shot(browser, tmp_path, "home")
     box = browser.find_element(By.ID, "q")
     box.send_keys("الدف")
     wait(browser).until(
@@ -246,3 +247,208 @@ def test_keyboard_skip_link_and_autocomplete(server, browser, tmp_path):
     assert all(value.startswith("الدف") for value in values), values
     assert console_errors(browser) == []
 
+
+
+# -- behaviours added to the site -----------------------------------------------------------
+
+AXE = ROOT / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
+def phone(driver, on: bool = True) -> None:
+    if on:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    else:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def scheme(driver, dark: bool | None) -> None:
+    features = [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}] \
+        if dark is not None else []
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
+
+
+def background(driver) -> str:
+    return driver.execute_script("return getComputedStyle(document.documentElement).backgroundColor")
+
+
+def test_slash_focuses_the_box_and_home_autofocuses(server, browser):
+    browser.get(server + "/")
+    assert browser.switch_to.active_element.get_attribute("id") == "q"
+    browser.get(server + "/?q=" + QUERY)
+    assert browser.switch_to.active_element.get_attribute("id") != "q"
+    browser.find_element(By.TAG_NAME, "body").send_keys("/")
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("id") == "q"
+    assert focused.get_attribute("value") == QUERY  # the "/" was not typed into it
+
+
+def test_dark_mode_follows_the_system_and_the_toggle_persists(server, browser):
+    browser.get(server + "/help")
+    browser.execute_script("localStorage.clear()")
+    try:
+        scheme(browser, dark=False)
+        browser.refresh()
+        light = background(browser)
+        scheme(browser, dark=True)
+        assert background(browser) != light  # the system's dark scheme
+        scheme(browser, dark=False)
+        toggle = browser.find_element(By.CSS_SELECTOR, ".theme-toggle")
+        assert toggle.is_displayed() and toggle.get_attribute("aria-pressed") == "false"
+        toggle.click()
+        assert toggle.get_attribute("aria-pressed") == "true"
+        dark = background(browser)
+        assert dark != light
+        browser.get(server + "/?q=" + QUERY)  # another page remembers the choice
+        assert background(browser) == dark
+        assert browser.execute_script("return document.documentElement.dataset.theme") == "dark"
+    finally:
+        browser.execute_script("localStorage.clear()")
+        scheme(browser, None)
+
+
+def test_phone_folds_facets_so_the_first_hit_is_above_the_fold(server, browser):
+    phone(browser)
+    try:
+        search_for(browser, server, MANY)
+        fold = browser.find_element(By.CSS_SELECTOR, "details.facets-fold")
+        assert fold.get_attribute("open") is None
+        first = browser.find_element(By.CSS_SELECTOR, ".hit").rect
+        assert first["y"] + 60 < 844, f"first hit at {first['y']}px"
+        browser.find_element(By.CSS_SELECTOR, ".facets-fold > summary").click()
+        assert browser.find_element(By.CSS_SELECTOR, ".facet").is_displayed()
+    finally:
+        phone(browser, False)
+    search_for(browser, server, MANY)  # wide screen: open
+    assert browser.find_element(By.CSS_SELECTOR, ".facet").is_displayed()
+
+
+def test_per_page_choice_applies_at_once(server, browser):
+    search_for(browser, server, MANY)
+    from selenium.webdriver.support.ui import Select
+
+    assert not browser.find_element(By.CSS_SELECTOR, ".per-page-form button").is_displayed()
+    Select(browser.find_element(By.ID, "per_page")).select_by_value("20")
+    wait(browser).until(EC.url_contains("per_page=20"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".hit")) == 20
+
+
+def test_search_within_results(server, browser):
+    search_for(browser, server, MANY)
+    total = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
+    box = browser.find_element(By.ID, "within")
+    box.send_keys("روسيا", Keys.ENTER)
+    wait(browser).until(lambda d: params(d).get("q") == [f"{MANY} روسيا"])
+    assert browser.find_element(By.ID, "q").get_attribute("value") == f"{MANY} روسيا"
+    assert int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text) < total
+
+
+def test_document_next_and_previous_match_and_copy_link(server, browser):
+    search_for(browser, server, MANY)
+    browser.find_element(By.CSS_SELECTOR, ".hit-title a").click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".match-nav")))
+    matches = [e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, ".passage.match")]
+    assert len(matches) >= 2
+    browser.execute_script("window.scrollTo(0, 0); history.replaceState(null, '', '#')")
+    nxt = browser.find_element(By.CSS_SELECTOR, ".match-next")
+    nxt.click()
+    assert urlsplit(browser.current_url).fragment == matches[0]
+    nxt.click()
+    assert urlsplit(browser.current_url).fragment == matches[1]
+    top = browser.execute_script(
+        "return document.getElementById(arguments[0]).getBoundingClientRect().top", matches[1])
+    assert 0 <= top < 300
+    browser.find_element(By.CSS_SELECTOR, ".match-prev").click()
+    assert urlsplit(browser.current_url).fragment == matches[0]
+    # Back to the results with the same query.
+    back = browser.find_element(By.CSS_SELECTOR, "a.back").get_attribute("href")
+    assert parse_qs(urlsplit(back).query)["q"] == [MANY]
+    # Copy a passage's link.
+    browser.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": server, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    button = browser.find_element(By.CSS_SELECTOR, f"#{matches[0]} .copy-link")
+    assert button.is_displayed()
+    button.click()
+    wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, ".copy-status").get_attribute("textContent"))
+    copied = button.get_attribute("data-copied")
+    assert copied and copied.endswith("#" + matches[0])
+    assert console_errors(browser) == []
+
+
+PAGES = {
+    "home": "/",
+    "results": "/?q=" + MANY,
+    "document": None,  # the first hit of the results
+    "help": "/help",
+    "error": '/?q="' + MANY,
+    "missing": "/nothing",
+}
+
+
+def page_url(browser, server, name):
+    if PAGES[name] is not None:
+        return server + PAGES[name]
+    browser.get(server + PAGES["results"])
+    return browser.find_element(By.CSS_SELECTOR, ".hit-title a").get_attribute("href")
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: make axe (npm install axe-core)")
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_passes_axe(server, browser, name, dark):
+    source = AXE.read_text(encoding="utf-8")
+    scheme(browser, dark)
+    try:
+        browser.get(page_url(browser, server, name))
+        browser.execute_script(source)
+        browser.set_script_timeout(30)
+        violations = browser.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            axe.run(document, {resultTypes: ['violations']}).then(r => done(
+              r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))
+            ), e => done(['axe failed: ' + e]));
+            """
+        )
+    finally:
+        scheme(browser, None)
+    assert violations == []
+
+
+SHOTS = [  # (file name, page, phone, dark)
+    ("results-desktop-light", "results", False, False),
+    ("results-desktop-dark", "results", False, True),
+    ("results-phone-light", "results", True, False),
+    ("results-phone-dark", "results", True, True),
+    ("document-desktop-light", "document", False, False),
+    ("document-phone-dark", "document", True, True),
+    ("help-desktop-light", "help", False, False),
+    ("help-phone-dark", "help", True, True),
+]
+
+
+def test_screenshots_of_the_main_pages(server, browser, tmp_path):
+    """PNGs of the main pages; into docs/screenshots/ with ARABIC_SEARCH_SCREENSHOTS=1."""
+    import os
+
+    folder = SCREENSHOTS if os.environ.get("ARABIC_SEARCH_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, page, on_phone, dark in SHOTS:
+        scheme(browser, dark)
+        if on_phone:
+            phone(browser)
+        try:
+            browser.get(page_url(browser, server, page))
+            if page == "document":
+                browser.execute_script("document.querySelector('.match-next').click()")
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{name}: {overflow}px wider than the window"
+            path = folder / f"{name}.png"
+            browser.save_screenshot(str(path))
+            assert path.stat().st_size > 10_000
+        finally:
+            phone(browser, False)
+            scheme(browser, None)

@@ -2,6 +2,7 @@
 as JSON, errors as messages (never tracebacks), analyze."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search import storage
+from search import messages, storage
 from search.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +143,8 @@ def test_bad_search_json_error(runner, index_dir, args, says):
     assert result.exit_code != 0
     data = json.loads(result.stdout)
     assert data["ok"] is False and says in data["error"]
+    assert data["code"] in messages.MESSAGES and data["code"] != "untranslated"
+    assert re.search("[\u0621-\u064a]", data["arabic"])
 
 
 @pytest.mark.parametrize("args, says", BAD_SEARCHES)

@@ -198,20 +198,24 @@ def test_normalize_of_repeated_alef_madda_is_idempotent():
 
 
 def test_ten_thousand_characters_are_refused(sample_index):
-    with pytest.raises(QueryError, match="too long"):
+    with pytest.raises(QueryError) as caught:
         sample_index.search("ب" * 10_000)
-    with pytest.raises(QueryError, match="too long"):
+    assert caught.value.code == "query_too_long"
+    with pytest.raises(QueryError) as caught:
         sample_index.search("سوريا " * 2_000)
+    assert caught.value.code == "query_too_long"
 
 
 def test_thousands_of_terms_are_refused(sample_index):
     for query in (" ".join(["سوريا"] * 3000), " OR ".join(["روسيا"] * 3000)):
-        with pytest.raises(QueryError, match="too long"):
+        with pytest.raises(QueryError) as caught:
             sample_index.search(query)
+        assert caught.value.code == "query_too_long"
     for query in (" ".join(f"ب{n}" for n in range(200)), " OR ".join(["روسيا"] * 100), "بي* " * 100):
         assert len(query) <= 1000
-        with pytest.raises(QueryError, match="too many words"):
+        with pytest.raises(QueryError) as caught:
             sample_index.search(query)
+        assert caught.value.code == "too_many_words"
 
 
 @pytest.fixture(scope="module")
@@ -228,8 +232,9 @@ def big_lexicon(tmp_path_factory):
 
 
 def test_prefix_over_a_huge_vocabulary_is_refused(big_lexicon):
-    with pytest.raises(QueryError, match="too many words"):
+    with pytest.raises(QueryError) as caught:
         big_lexicon.search("كت*")
+    assert caught.value.code == "prefix_too_many"
 
 
 def test_long_or_list_of_prefixes_is_refused_or_answered(big_lexicon):

@@ -11,12 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from search import FacetCount, Index, QueryError
+from markupsafe import escape
+
+from search import FacetCount, Index, QueryError, messages
 from web import create_app, settings, views
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "الدفاع الروسية"
 MANY = "سوريا"  # more than one page of passages in the sample corpus
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: would flip the text after it if not isolated
 SCRIPT = '<script>alert("x")</script>'
 IMG = '"><img src=x onerror=alert(2)>'
@@ -183,39 +186,44 @@ def test_page_past_the_end_offers_the_first_page(client):
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("params", "code", "values"),
     [
-        ({}, "q is required: give some words to search for"),
-        ({"q": ""}, "q is required: give some words to search for"),
-        ({"q": "  "}, "q is required: give some words to search for"),
-        ({"q": "x" * 501}, "q is too long: at most 500 characters"),
-        ({"q": QUERY, "page": "0"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "-1"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "abc"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "1.5"}, "page must be a positive integer"),
-        ({"q": QUERY, "page": "٢"}, "page must be a positive integer"),
-        ({"q": QUERY, "per_page": "0"}, "per_page must be a positive integer"),
-        ({"q": QUERY, "per_page": "51"}, "per_page must be <= 50"),
-        ({"q": QUERY, "source": "nope.txt"}, "unknown source: nope.txt"),
+        ({}, "q_required", {}),
+        ({"q": ""}, "q_required", {}),
+        ({"q": "  "}, "q_required", {}),
+        ({"q": "x" * 501}, "q_too_long", {"limit": 500}),
+        ({"q": QUERY, "page": "0"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "-1"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "abc"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "1.5"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "page": "٢"}, "not_positive_int", {"name": "page"}),
+        ({"q": QUERY, "per_page": "0"}, "not_positive_int", {"name": "per_page"}),
+        ({"q": QUERY, "per_page": "51"}, "per_page_too_large", {"limit": 50}),
+        ({"q": QUERY, "source": "nope.txt"}, "unknown_source", {"source": "nope.txt"}),
     ],
 )
-def test_api_bad_input_is_400_with_message(client, params, message):
-    assert api(client, params) == (400, {"ok": False, "error": message, "status": 400})
+def test_api_bad_input_is_400_with_code_and_arabic_message(client, params, code, values):
+    message = messages.arabic(code, **values)
+    assert api(client, params) == (
+        400, {"ok": False, "error": message, "code": code, "status": 400}
+    )
+    assert ARABIC_LETTER.search(message)
 
 
 def test_api_malformed_query_gives_the_library_message(client, sample_index):
     with pytest.raises(QueryError) as error:
         sample_index.search('"وزارة الدفاع')
     assert api(client, {"q": '"وزارة الدفاع'}) == (
-        400, {"ok": False, "error": str(error.value), "status": 400}
+        400, {"ok": False, "error": str(error.value), "code": "quote_unclosed", "status": 400}
     )
+    assert ARABIC_LETTER.search(str(error.value))
 
 
 def test_html_bad_input_shows_the_message_in_place(client):
     response = client.get("/", query_string={"q": "حرب", "per_page": "500"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "per_page must be &lt;= 50" in html
+    assert str(escape(messages.arabic("per_page_too_large", limit=50))) in html
     assert 'value="حرب"' in html  # the box keeps the query to correct it
     assert 'class="notice error" role="alert"' in html
 
@@ -248,7 +256,7 @@ def test_unexpected_error_is_logged_never_shown(client, monkeypatch, caplog):
         body = response.get_data(as_text=True)
         assert response.status_code == 500
         assert "secret internal detail" not in body and "Traceback" not in body
-        assert "went wrong on our side" in body
+        assert messages.arabic("internal") in body or "حدث خطأ من جهتنا" in body
     assert "secret internal detail" in caplog.text
 
 
@@ -260,8 +268,10 @@ def test_missing_index_is_503_saying_what_to_run(tmp_path):
     page = client.get("/", query_string={"q": QUERY})
     assert page.status_code == 503
     assert "arabic-search index" in page.get_data(as_text=True)
+    assert "لم يُبنَ فهرس البحث بعد" in page.get_data(as_text=True)
     status, body = api(client, {"q": QUERY})
     assert status == 503 and body["ok"] is False and "arabic-search index" in body["error"]
+    assert body["code"] == "index_missing"
     assert client.get("/").status_code == 200  # the intro needs no index
 
 
@@ -379,7 +389,7 @@ def test_document_view_marks_query_words_and_numbers_passages(client, sample_ind
     html = response.get_data(as_text=True)
     document = sample_index.document(hit.source)
     assert response.status_code == 200
-    assert html.count('class="passage" id="p-') == len(document.passages)
+    assert html.count(' id="p-') == len(document.passages)
     assert f'id="p-{hit.passage}"' in html
     assert "<mark>" in html
 
@@ -419,7 +429,8 @@ def test_suggest_empty_and_too_long(client):
     assert client.get("/api/suggest").get_json() == {"ok": True, "query": "", "suggestions": []}
     response = client.get("/api/suggest", query_string={"q": "ب" * 501})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "q is too long: at most 500 characters"
+    assert response.get_json()["code"] == "q_too_long"
+    assert response.get_json()["error"] == messages.arabic("q_too_long", limit=500)
 
 
 # -- headers ----------------------------------------------------------------------------
@@ -612,3 +623,262 @@ def test_many_files_show_the_top_facets_and_how_many_more(tmp_path):
     data = client.get("/api/search?q=سوريا").get_json()
     assert len(data["facets"]["source"]) == FACET_LIMIT
     assert data["facet_totals"] == {"source": FACET_LIMIT + 3}
+
+
+# -- results people can use -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def untitled(tmp_path_factory):
+    """A file whose first line is too long to be a title, under a hash-like name."""
+    corpus = tmp_path_factory.mktemp("untitled-corpus")
+    long_line = " ".join(["كلمة"] * 20) + " الدفاع عن المدينة في الليل والنهار."
+    (corpus / "9f3a2b7c.txt").write_text(long_line + "\n", encoding="utf-8")
+    (corpus / "titled.txt").write_text("عنوان الخبر\n\nنص عن الدفاع.\n", encoding="utf-8")
+    index = Index.build(corpus, tmp_path_factory.mktemp("untitled") / "index")
+    return create_app({"TESTING": True, "INDEX_DIR": str(index.index_dir)}).test_client()
+
+
+def hit_titles(html: str) -> list[str]:
+    return [unescape(t) for t in re.findall(r'<h2 class="hit-title">\s*<a href="[^"]*"><bdi>([^<]*)</bdi>', html)]
+
+
+def test_hits_are_headed_by_title_or_first_words_never_the_file_name(untitled):
+    html = untitled.get("/", query_string={"q": "الدفاع"}).get_data(as_text=True)
+    titles = hit_titles(html)
+    assert "عنوان الخبر" in titles
+    assert "كلمة كلمة كلمة كلمة كلمة كلمة كلمة كلمة…" in titles
+    assert not any("9f3a2b7c" in t for t in titles)
+
+
+def test_facets_show_a_file_title_when_known(untitled):
+    html = untitled.get("/", query_string={"q": "الدفاع"}).get_data(as_text=True)
+    assert '<bdi class="facet-label">عنوان الخبر</bdi>' in html
+    assert '<bdi class="file">9f3a2b7c.txt</bdi>' in html  # no title: its name
+
+
+def test_facet_label_from_the_library_wins(app):
+    class Labelled(FacetCount):
+        label = "عنوان من المكتبة"
+
+    class Result:
+        facets = (Labelled("a.txt", 4),)
+
+    with app.test_request_context("/"):
+        (facet,) = views.facet_links(views.SearchArgs(QUERY), Result, {"a.txt": "من الصفحة"})
+    assert facet.label == "عنوان من المكتبة"
+
+
+def test_per_page_choice_keeps_query_and_filters(client, sample_index):
+    source = sample_index.search(MANY).facets[0].value
+    html = client.get("/", query_string={"q": MANY, "source": source}).get_data(as_text=True)
+    (form,) = re.findall(r'<form class="per-page-form".*?</form>', html, re.S)
+    assert f'name="q" value="{MANY}"' in form and f'name="source" value="{source}"' in form
+    assert re.findall(r'<option value="(\d+)"', form) == ["10", "20", "50"]
+    body = client.get("/api/search", query_string={"q": MANY, "per_page": 20}).get_json()
+    assert body["per_page"] == 20
+
+
+def test_search_within_results_adds_words_to_the_query(client, sample_index):
+    source = sample_index.search(MANY).facets[0].value
+    response = client.get("/", query_string={"q": MANY, "within": "روسيا", "source": source,
+                                              "per_page": 20, "page": 3})
+    assert response.status_code == 303
+    assert query_of(response.headers["Location"]) == {
+        "q": [f"{MANY} روسيا"], "source": [source], "per_page": ["20"]}
+    html = client.get("/", query_string={"q": MANY}).get_data(as_text=True)
+    assert 'name="within"' in html and '<label for="within">' in html
+
+
+def test_export_csv_has_every_result_with_titles(client, sample_index):
+    result = sample_index.search(MANY, per_page=1000)
+    response = client.get("/export.csv", query_string={"q": MANY, "page": 2, "per_page": 3})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffrank,source,passage,title,label,score,text")
+    import csv
+
+    rows = list(csv.DictReader(text.lstrip("\ufeff").splitlines()))
+    assert len(rows) == result.total  # every result, not one page
+    assert [(r["source"], int(r["passage"])) for r in rows] == [
+        (h.source, h.passage) for h in result.hits]
+
+
+def test_export_json_is_limited_and_errors_are_json(app, sample_index):
+    client = create_app({"TESTING": True, "INDEX_DIR": str(sample_index.index_dir),
+                         "EXPORT_LIMIT": 3}).test_client()
+    body = client.get("/export.json", query_string={"q": MANY}).get_json()
+    assert (body["ok"], body["exported"], body["limit"], len(body["hits"])) == (True, 3, 3, 3)
+    assert body["total"] > 3 and set(body["hits"][0]) == set(views.EXPORT_FIELDS)
+    response = client.get("/export.json", query_string={"q": '"غير مغلق'})
+    assert response.status_code == 400 and response.get_json()["code"] == "quote_unclosed"
+
+
+def test_results_page_links_to_both_exports(client):
+    html = client.get("/", query_string={"q": QUERY, "page": 2}).get_data(as_text=True)
+    for fmt in ("csv", "json"):
+        (href,) = [unescape(h) for h in re.findall(rf'href="(/export\.{fmt}[^"]*)"', html)]
+        assert query_of(href) == {"q": [QUERY]}
+
+
+def test_help_page_shows_every_operator_with_a_working_example(client, sample_index):
+    html = client.get("/help").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    examples = [unescape(h) for h in re.findall(r'<a class="example" href="([^"]*)"', html)]
+    assert [query_of(h)["q"][0] for h in examples] == [e for e, _ in views.OPERATORS]
+    for example, _ in views.OPERATORS:
+        assert sample_index.search(example).total > 0, example
+    syntax = " ".join(e for e, _ in views.OPERATORS)
+    for operator in ('"', " -", " OR ", "*"):
+        assert operator in syntax
+
+
+def test_home_page_autofocuses_the_box_results_page_does_not(client):
+    assert "autofocus" in client.get("/").get_data(as_text=True)
+    assert "autofocus" not in client.get("/", query_string={"q": QUERY}).get_data(as_text=True)
+
+
+def test_facets_fold_behind_a_summary(client):
+    html = client.get("/", query_string={"q": QUERY}).get_data(as_text=True)
+    assert '<details class="facets-fold" open>' in html and "<summary" in html
+
+
+# -- document view ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_doc(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("long-corpus")
+    paragraphs = [f"فقرة رقم {n} عن {'الدفاع' if n % 4 == 0 else 'الطقس'}." for n in range(1, 31)]
+    (corpus / "long.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    index = Index.build(corpus, tmp_path_factory.mktemp("long") / "index")
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index.index_dir), "DOCUMENT_WINDOW": 10})
+    return app.test_client()
+
+
+def numbers_shown(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<section class="passage[^"]*" id="p-(\d+)"', html)]
+
+
+def test_document_is_paged_around_the_passage_asked_for(long_doc):
+    html = long_doc.get("/doc/long.txt", query_string={"passage": 15}).get_data(as_text=True)
+    assert numbers_shown(html) == list(range(11, 21))
+    (prev,) = [unescape(h) for h in re.findall(r'class="window-prev" href="([^"]*)"', html)]
+    (after,) = [unescape(h) for h in re.findall(r'class="window-next" href="([^"]*)"', html)]
+    assert query_of(prev)["passage"] == ["10"] and urlsplit(prev).fragment == "p-10"
+    assert query_of(after)["passage"] == ["21"]
+    first = long_doc.get("/doc/long.txt").get_data(as_text=True)
+    assert numbers_shown(first) == list(range(1, 11)) and "window-prev" not in first
+    assert "عدد المقاطع: <bdi>30</bdi>" in first
+
+
+def test_library_document_window(sample_index):
+    source = sample_index.sources()[-1]
+    whole = sample_index.document(source)
+    part = sample_index.document(source, around=12, window=5)
+    assert (part.first, part.total) == (11, len(whole.passages))
+    assert [p.number for p in part.passages] == [11, 12, 13, 14, 15]
+    assert part.title == whole.title
+
+
+def test_document_passage_past_the_end_is_an_arabic_404(long_doc):
+    response = long_doc.get("/doc/long.txt", query_string={"passage": 99})
+    assert response.status_code == 404
+    assert 'data-code="passage_not_found"' in response.get_data(as_text=True)
+
+
+def test_document_moves_between_matches_without_script(long_doc):
+    html = long_doc.get("/doc/long.txt", query_string={"q": "الدفاع"}).get_data(as_text=True)
+    matches = [int(n) for n in re.findall(r'class="passage match" id="p-(\d+)"', html)]
+    assert matches == [4, 8]
+    assert 'class="match-next" href="#p-4"' in html and 'class="match-prev" href="#p-8"' in html
+    assert 'class="to-next" href="#p-8"' in html and 'class="to-prev" href="#p-4"' in html
+    assert html.count('class="copy-link" data-anchor="p-') == 10
+
+
+def test_back_link_keeps_query_page_and_filters(client, sample_index):
+    source = sample_index.search(MANY).facets[0].value
+    params = {"q": MANY, "source": source, "per_page": 3, "page": 2}
+    html = client.get("/", query_string=params).get_data(as_text=True)
+    href = unescape(re.findall(r'<h2 class="hit-title">\s*<a href="([^"]*)"', html)[0])
+    assert query_of(href)["passage"] == [urlsplit(href).fragment[2:]]
+    document = client.get(href).get_data(as_text=True)
+    (back,) = [unescape(h) for h in re.findall(r'<a class="back" href="([^"]*)"', document)]
+    assert query_of(back) == {"q": [MANY], "source": [source], "per_page": ["3"], "page": ["2"]}
+    assert urlsplit(back).path == "/" and not urlsplit(back).netloc
+
+
+def test_back_link_cannot_leave_the_site(client):
+    html = client.get("/doc/000_ac94255f7615738d.txt",
+                      query_string={"back": "q=x&next=//evil.example"}).get_data(as_text=True)
+    (back,) = [unescape(h) for h in re.findall(r'<a class="back" href="([^"]*)"', html)]
+    assert back == "/?q=x"
+
+
+def test_unknown_document_says_so_in_arabic(client):
+    response = client.get("/doc/nope.txt")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "لا يوجد في الفهرس ملف اسمه" in html and "There is no" not in html
+
+
+@pytest.mark.parametrize("url", ["/", f"/?q={QUERY}", "/help", "/?q=x&page=0", "/nothing",
+                                 "/doc/000_ac94255f7615738d.txt", '/?q="x'])
+def test_pages_show_no_english_messages(client, url):
+    html = client.get(url).get_data(as_text=True)
+    for english, _ in ((e, c) for c, (_, e) in messages.MESSAGES.items() if c != "untranslated"):
+        head = english.split("{")[0].strip()
+        if len(head) > 12:
+            assert head not in html, (url, head)
+
+
+# -- server manners ---------------------------------------------------------------------
+
+
+def test_busy_port_is_one_clear_line(sample_index, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "search", "serve", "--port", str(port), "--index",
+             str(sample_index.index_dir)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"Error: port {port} on 127.0.0.1 is in use: stop what uses it or choose another with --port"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_missing_index_warns_at_start(tmp_path):
+    from web.server import check_index
+
+    warning = check_index(tmp_path / "none")
+    assert warning.startswith("warning: no index in") and "503" in warning
+    assert "\n" not in warning
+
+
+def test_access_log_has_one_line_per_request(sample_index, caplog):
+    import logging
+
+    from werkzeug.test import Client
+
+    from web.server import ACCESS_LOG, AccessLog
+
+    app = create_app({"TESTING": True, "INDEX_DIR": str(sample_index.index_dir)})
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOG.name):
+        Client(AccessLog(app)).get("/api/search", query_string={"q": "سوريا"}).close()
+        Client(AccessLog(app)).get("/nothing").close()
+    lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOG.name]
+    assert len(lines) == 2
+    assert '"GET /api/search?q=' in lines[0] and '" 200 ' in lines[0]
+    assert '"GET /nothing HTTP/1.1" 404' in lines[1]
+
+
+def test_make_test_waits_for_the_package_manager_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "DPkg::Lock::Timeout=600" in makefile

@@ -23,8 +23,13 @@ from . import settings
 
 __all__ = ["create_app", "get_index", "SharedIndex"]
 
-# Templates sit at the top of the repository, beside web/ (see STYLE.md).
-TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
+# Templates sit at the top of the repository, beside web/ (see STYLE.md); the wheel
+# carries them as web/templates (setup.cfg maps the folder into the package).
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE_FOLDER = (
+    _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir()
+    else Path(__file__).resolve().parent.parent / "templates"
+)
 
 
 class SharedIndex:

@@ -6,14 +6,20 @@ get a free port and ``close()`` the server when done.
 
 from __future__ import annotations
 
+import errno
+import logging
+import sys
 import threading
+import time
 from pathlib import Path
 
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
+from search import storage
 from search.errors import SearchError
+from search.messages import english
 
 from . import create_app, get_index
 from .views import SECURITY_HEADERS
@@ -52,6 +58,59 @@ class _Channel(HTTPChannel):
     error_task_class = _ErrorTask
 
 
+ACCESS_LOG = logging.getLogger("arabic_search.access")
+
+
+class AccessLog:
+    """WSGI middleware: one line per request, in the common log format plus the time taken.
+
+    ``127.0.0.1 - - [29/Nov/2026:22:51:00 +0000] "GET /?q=... HTTP/1.1" 200 5120 3.1ms``
+    """
+
+    def __init__(self, app, logger: logging.Logger = ACCESS_LOG):
+        self.app, self.logger = app, logger
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        seen = {}
+
+        def record(status, headers, exc_info=None):
+            seen["status"] = status.split(" ", 1)[0]
+            seen["length"] = next((v for k, v in headers if k.lower() == "content-length"), "-")
+            return start_response(status, headers, exc_info)
+
+        def log():
+            path = environ.get("PATH_INFO", "")
+            if environ.get("QUERY_STRING"):
+                path += "?" + environ["QUERY_STRING"]
+            self.logger.info(
+                '%s - - [%s] "%s %s %s" %s %s %.1fms',
+                environ.get("REMOTE_ADDR", "-"), time.strftime("%d/%b/%Y:%H:%M:%S %z"),
+                environ.get("REQUEST_METHOD", "-"), path, environ.get("SERVER_PROTOCOL", "-"),
+                seen.get("status", "-"), seen.get("length", "-"),
+                (time.perf_counter() - started) * 1000,
+            )
+
+        return _Logged(self.app(environ, record), log)
+
+
+class _Logged:
+    """A response body that logs its request when the server closes it (WSGI ``close``)."""
+
+    def __init__(self, body, log):
+        self.body, self.log = body, log
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.log()
+
+
 def make_server(
     host: str = "127.0.0.1",
     port: int = 5000,
@@ -80,7 +139,19 @@ def _warm(app) -> None:
         try:
             get_index()
         except SearchError:
-            pass  # no index yet: the site says how to build one
+            pass  # no index yet: the site says how to build one (and serve() warned)
+        except Exception as error:  # a damaged index: one line, the pages answer 503/500
+            print(f"warning: {english('index_unreadable', index=app.config['INDEX_DIR'], reason=error)}",
+                  file=sys.stderr, flush=True)
+
+
+def check_index(index_dir) -> str | None:
+    """A one-line warning if there is no index to serve yet, else None."""
+    try:
+        storage.current_generation(Path(index_dir))
+    except SearchError as error:
+        return f"warning: {error.english}; the site answers 503 until it is built"
+    return None
 
 
 def serve(
@@ -89,12 +160,30 @@ def serve(
     index_dir: str | Path | None = None,
     threads: int = THREADS,
 ) -> None:
-    """Serve the search site until interrupted (Ctrl+C).
+    """Serve the search site until interrupted (Ctrl+C), logging one line per request.
+
+    A port in use (or any address that cannot be bound) raises ``SearchError`` with one
+    line to show; a missing index only prints a warning (the site says how to build it).
 
     :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
     """
     app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
-    server = make_server(host, port, threads=threads, app=app)
+    try:
+        server = make_server(host, port, threads=threads, app=AccessLog(app))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise SearchError("port_busy", host=host, port=port) from None
+        raise SearchError("cannot_listen", host=host, port=port,
+                          reason=error.strerror or error) from None
+    if not ACCESS_LOG.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        ACCESS_LOG.addHandler(handler)
+        ACCESS_LOG.setLevel(logging.INFO)
+        ACCESS_LOG.propagate = False
+    warning = check_index(app.config["INDEX_DIR"])
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     # Open the index and read its per-document arrays now, not on the first request.
     threading.Thread(target=_warm, args=(app,), daemon=True).start()
     # A name with IPv4 and IPv6 addresses gets several sockets, hence a list.

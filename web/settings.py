@@ -31,6 +31,10 @@ DEFAULTS: dict[str, object] = {
     "MAX_QUERY_LENGTH": 500,
     # Most source= filters one request may carry.
     "MAX_SOURCES": 100,
+    # Most hits one export (/export.csv, /export.json) holds.
+    "EXPORT_LIMIT": 1000,
+    # Passages on one page of the document view (a huge file is paged, never sent whole).
+    "DOCUMENT_WINDOW": 200,
     # Most autocomplete suggestions returned by /api/suggest.
     "SUGGEST_LIMIT": 8,
     # Seconds between checks for a rebuilt index (idx.refresh()) in one process.

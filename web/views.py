@@ -2,24 +2,31 @@
 
 Routes:
 
-- ``/``                   the search page (HTML)
-- ``/doc/<source>``       one source file, every passage, query words marked
+- ``/``                   the search page (HTML); ``within=`` adds words to ``q``
+- ``/doc/<source>``       one source file, a window of passages, query words marked
+- ``/help``               how to write a query, one example per operator
 - ``/api/search``         exactly ``SearchResult.to_dict()``
 - ``/api/suggest``        ``{"ok": true, "query", "suggestions"}`` for the search box
+- ``/export.csv``, ``/export.json``   the current results, up to ``EXPORT_LIMIT`` hits
 
-Every error goes through ``handle_exception``: JSON ``{"ok": false, "error", "status"}``
-under ``/api/``, the message in place on the search page, ``error.html`` elsewhere.
+Every error goes through ``handle_exception``: JSON ``{"ok": false, "error", "code",
+"status"}`` under ``/api/``, the message in place on the search page, ``error.html``
+elsewhere. Every message comes from the catalog in ``search/messages.py``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 
+from search import messages
 from search.errors import (
     BuildInProgressError,
     IndexNotFoundError,
@@ -44,16 +51,38 @@ SECURITY_HEADERS = {
 
 EXAMPLE_QUERIES = ("الدفاع الروسية", "بوتين", '"وزارة الدفاع"', "سوريا -داعش")
 
-INDEX_MISSING = "The search index has not been built yet: run `arabic-search index`, then reload."
-INDEX_OUTDATED = (
-    "The search index was made by another version of arabic-search: "
-    "run `arabic-search index --rebuild`, then reload."
+#: The help page: one row per query operator, (what you type, what it finds). Each example
+#: links to its search, and a test checks that each finds something in the sample corpus.
+#: A new operator is one more row here.
+OPERATORS = (
+    ("وزارة الدفاع", "المقاطع التي فيها الكلمتان معًا، بأي شكل أو إملاء."),
+    ('"وزارة الدفاع"', "الكلمتان متجاورتان بهذا الترتيب (عبارة بين علامتي تنصيص)."),
+    ("سوريا -روسيا", "المقاطع التي فيها «سوريا» وليس فيها «روسيا» (الكلمة بعد علامة الطرح تُستبعد)."),
+    ("موسكو OR واشنطن", "المقاطع التي فيها إحدى الكلمتين على الأقل."),
+    ("الدف*", "الكلمات التي تبدأ بـ«الدف»، مثل الدفاع والدفعة (حرفان على الأقل قبل النجمة)."),
+    # New operators go here, one (example, explanation) row each.
 )
-INTERNAL = "Something went wrong on our side. The error has been logged; please try again later."
-INDEX_BUSY = "The search index is being rebuilt: try again in a moment."
+
+#: Choices offered for the number of hits per page.
+PER_PAGE_CHOICES = (10, 20, 50)
+#: Words of a passage used as its label when the file has no title.
+LABEL_WORDS = 8
+#: Query-string keys a document page's "back" link may carry to the search page.
+BACK_KEYS = ("q", "page", "per_page", "source")
 
 
-class InputError(ValueError):
+class WebError(SearchError):
+    """A request the site cannot answer: a catalog code, its parameters and an HTTP status."""
+
+    status = 400
+
+    def __init__(self, code: str, /, status: int | None = None, **params):
+        super().__init__(code, **params)
+        if status is not None:
+            self.status = status
+
+
+class InputError(WebError, ValueError):
     """A request parameter is missing or wrong; the message says which and how (HTTP 400)."""
 
 
@@ -76,6 +105,7 @@ class Facet:
     count: int
     selected: bool
     toggle_url: str
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,16 +122,16 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     config = current_app.config
     q = args.get("q", "").strip()
     if require_query and not q:
-        raise InputError("q is required: give some words to search for")
+        raise InputError("q_required")
     if len(q) > config["MAX_QUERY_LENGTH"]:
-        raise InputError(f"q is too long: at most {config['MAX_QUERY_LENGTH']} characters")
+        raise InputError("q_too_long", limit=config["MAX_QUERY_LENGTH"])
     page = _positive_int(args, "page", 1)
     per_page = _positive_int(args, "per_page", config["PER_PAGE"])
     if per_page > config["MAX_PER_PAGE"]:
-        raise InputError(f"per_page must be <= {config['MAX_PER_PAGE']}")
+        raise InputError("per_page_too_large", limit=config["MAX_PER_PAGE"])
     sources = tuple(dict.fromkeys(s for s in args.getlist("source") if s))
     if len(sources) > config["MAX_SOURCES"]:
-        raise InputError(f"too many source filters: at most {config['MAX_SOURCES']}")
+        raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args)
 
 
@@ -115,21 +145,22 @@ def _positive_int(args, name: str, default: int) -> int:
         return default
     digits = raw.lstrip("0")
     if not raw.isascii() or not raw.isdigit() or not digits:
-        raise InputError(f"{name} must be a positive integer")
+        raise InputError("not_positive_int", name=name)
     if len(digits) > MAX_DIGITS:
-        raise InputError(f"{name} is too large: at most {MAX_DIGITS} digits")
+        raise InputError("number_too_large", name=name, limit=MAX_DIGITS)
     return int(digits)
 
 
-def run_search(args: SearchArgs):
-    """``Index.search``; an unknown source raises ``UnknownSourceError("unknown source: X")``."""
+def run_search(args: SearchArgs, per_page: int | None = None, page: int | None = None):
+    """``Index.search``; an unknown source raises ``UnknownSourceError``."""
     return get_index().search(
-        args.q, page=args.page, per_page=args.per_page, sources=args.sources or None
+        args.q, page=page or args.page, per_page=per_page or args.per_page,
+        sources=args.sources or None,
     )
 
 
-def search_url(args: SearchArgs, **changes) -> str:
-    """A link to the search page with ``changes`` applied; the other parameters are kept.
+def search_params(args: SearchArgs, **changes) -> dict:
+    """The query-string parameters of a search page, ``changes`` applied.
 
     Page 1 and the default per_page are left out, so links stay short and canonical.
     """
@@ -139,22 +170,29 @@ def search_url(args: SearchArgs, **changes) -> str:
         params["per_page"] = args.per_page
     if args.page != 1:
         params["page"] = args.page
-    return url_for("web.search", **params)
+    return params
 
 
-def facet_links(args: SearchArgs, result) -> list[Facet]:
+def search_url(args: SearchArgs, **changes) -> str:
+    """A link to the search page with ``changes`` applied; the other parameters are kept."""
+    return url_for("web.search", **search_params(args, **changes))
+
+
+def facet_links(args: SearchArgs, result, titles: dict | None = None) -> list[Facet]:
     """The files the result lists (those with most matches), plus selected files without
-    any (so they can be removed)."""
+    any (so they can be removed). A file's label is its title, where known."""
+    titles = titles or {}
     listed = {facet.value for facet in result.facets}
-    counts = [(f.value, f.count) for f in result.facets]
-    counts += [(source, 0) for source in args.sources if source not in listed]
+    counts = [(f.value, f.count, getattr(f, "label", None)) for f in result.facets]
+    counts += [(source, 0, None) for source in args.sources if source not in listed]
     facets = []
-    for value, count in counts:
+    for value, count, label in counts:
         selected = value in args.sources
         toggled = (
             tuple(s for s in args.sources if s != value) if selected else args.sources + (value,)
         )
-        facets.append(Facet(value, count, selected, search_url(args, sources=toggled, page=1)))
+        facets.append(Facet(value, count, selected, search_url(args, sources=toggled, page=1),
+                            label or titles.get(value)))
     return facets
 
 
@@ -171,44 +209,145 @@ def page_links(args: SearchArgs, pages: int, window: int = 2) -> list[PageLink]:
     return links
 
 
+_WORD = re.compile(r"\S+")
+
+
+def first_words(text: str, count: int = LABEL_WORDS) -> str:
+    """The first ``count`` words of ``text``, with "…" if there are more.
+
+    >>> first_words("أعلنت وزارة الدفاع الروسية في بيان", 3)
+    'أعلنت وزارة الدفاع…'
+    """
+    words = _WORD.findall(text or "")
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def hit_label(hit) -> str:
+    """What heads a hit: the file's title, else the passage's first words (never a file name)."""
+    return hit.title or first_words(hit.text) or hit.source
+
+
+def doc_url(args: SearchArgs, source: str, passage: int) -> str:
+    """The document page at ``passage``, marking the query, with a way back to this page."""
+    back = urlencode(search_params(args), doseq=True)
+    return url_for("web.document", source=source, q=args.q, passage=passage, back=back,
+                   _anchor=f"p-{passage}")
+
+
+def back_url(raw: str) -> str:
+    """The search page named by a document page's ``back`` parameter (only search keys)."""
+    params = [(k, v) for k, v in parse_qsl(raw or "") if k in BACK_KEYS and v]
+    if not params:
+        return url_for("web.search")
+    return url_for("web.search") + "?" + urlencode(params)
+
+
 @bp.route("/")
 def search():
     """The search page: intro without a query, results (or tips) with one."""
+    within = request.args.get("within", "").strip()
+    if within:
+        # Search within results: the words join the query; the address shows the whole query.
+        args = parse_args(request.args, require_query=False)
+        return redirect(search_url(args, q=f"{args.q} {within}".strip(), page=1), code=303)
     if not request.args.get("q", "").strip():
         parse_args(request.args, require_query=False)
-        return render_template("search.html", query="", examples=EXAMPLE_QUERIES)
+        return render_template("search.html", query="", examples=EXAMPLE_QUERIES, home=True)
     args = parse_args(request.args)
     result = run_search(args)
+    titles = {hit.source: hit.title for hit in result.hits if hit.title}
+    export = search_params(args, page=1)
+    export.pop("page", None)
     return render_template(
         "search.html",
         query=args.q,
         args=args,
         result=result,
-        facets=facet_links(args, result),
+        facets=facet_links(args, result, titles),
         pages=page_links(args, result.pages),
+        per_page_choices=sorted({*PER_PAGE_CHOICES, args.per_page}),
         prev_url=search_url(args, page=min(args.page - 1, result.pages)) if args.page > 1 else None,
         next_url=search_url(args, page=args.page + 1) if args.page < result.pages else None,
         first_url=search_url(args, page=1),
         clear_url=search_url(args, sources=(), page=1),
+        csv_url=url_for("web.export", fmt="csv", **export),
+        json_url=url_for("web.export", fmt="json", **export),
+        export_limit=current_app.config["EXPORT_LIMIT"],
         suggestion_url=(
             search_url(args, q=result.suggestion, page=1) if result.suggestion else None
         ),
     )
 
 
+@bp.route("/help")
+def help_page():
+    """How to write a query: each operator with an example that links to its search."""
+    return render_template("help.html", query="", operators=OPERATORS)
+
+
 @bp.route("/doc/<path:source>")
 def document(source: str):
-    """A whole source file, from the index (never from disk), query words marked."""
+    """A window of one source file's passages, from the index (never from disk)."""
     query = request.args.get("q", "").strip()
     if len(query) > current_app.config["MAX_QUERY_LENGTH"]:
         query = ""
+    passage = _positive_int(request.args, "passage", 1)
+    window = current_app.config["DOCUMENT_WINDOW"]
     try:
         # A malformed query only loses its highlights here (the library ignores it).
-        doc = get_index().document(source, query=query or None)
+        doc = get_index().document(source, query=query or None, around=passage, window=window)
     except UnknownSourceError:
-        raise NotFound(f"There is no document named {source!r} in the index.") from None
-    back_url = url_for("web.search", q=query) if query else url_for("web.search")
-    return render_template("document.html", doc=doc, query=query, back_url=back_url)
+        raise WebError("document_not_found", status=404, source=source) from None
+    if doc.total and passage > doc.total:
+        raise WebError("passage_not_found", status=404, source=source, passage=passage)
+    back = request.args.get("back", "")
+    matches = [p.number for p in doc.passages if "<mark>" in p.html]
+    last = doc.first + len(doc.passages) - 1
+
+    def window_url(number):
+        return url_for("web.document", source=source, q=query or None, passage=number,
+                       back=back or None, _anchor=f"p-{number}")
+
+    return render_template(
+        "document.html", doc=doc, query=query, label=doc.title or first_words(
+            doc.passages[0].text if doc.passages else "") or source,
+        back_url=back_url(back), from_search=bool(back or query), matches=matches,
+        last=last,
+        prev_window_url=window_url(doc.first - 1) if doc.first > 1 else None,
+        next_window_url=window_url(last + 1) if last < doc.total else None,
+    )
+
+
+EXPORT_FIELDS = ("rank", "source", "passage", "title", "label", "score", "text")
+
+
+@bp.route("/export.<any(csv, json):fmt>")
+def export(fmt: str):
+    """The current results, best first, up to ``EXPORT_LIMIT`` hits: CSV or JSON."""
+    args = parse_args(request.args)
+    limit = current_app.config["EXPORT_LIMIT"]
+    result = run_search(args, per_page=limit, page=1)
+    rows = [
+        {"rank": rank, "source": hit.source, "passage": hit.passage, "title": hit.title or "",
+         "label": hit_label(hit), "score": round(hit.score, 4), "text": hit.text}
+        for rank, hit in enumerate(result.hits, 1)
+    ]
+    name = "arabic-search-results"
+    if fmt == "json":
+        body = {"ok": True, "query": result.query, "total": result.total,
+                "exported": len(rows), "limit": limit, "hits": rows}
+        response = current_app.json.response(body)
+    else:
+        out = io.StringIO()
+        # A byte order mark, so spreadsheet programs read the Arabic as UTF-8.
+        out.write("\ufeff")
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        response = current_app.response_class(out.getvalue(), mimetype="text/csv")
+        response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 @bp.route("/api/search")
@@ -223,50 +362,59 @@ def api_suggest():
     query = request.args.get("q", "")
     limit = current_app.config["MAX_QUERY_LENGTH"]
     if len(query) > limit:
-        raise InputError(f"q is too long: at most {limit} characters")
+        raise InputError("q_too_long", limit=limit)
     suggestions = []
     if query.strip():
         suggestions = list(get_index().complete(query, limit=current_app.config["SUGGEST_LIMIT"]))
     return {"ok": True, "query": query, "suggestions": suggestions}
 
 
-def describe(exc: Exception) -> tuple[int, str]:
-    """The HTTP status and the message a person can act on, for any exception."""
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+              413: "request_too_large"}
+
+
+def describe(exc: Exception) -> tuple[int, SearchError]:
+    """The HTTP status and the catalog error to show, for any exception."""
     if isinstance(exc, HTTPException):
-        return exc.code or 500, exc.description or exc.name
-    if isinstance(exc, IndexNotFoundError):
-        return 503, INDEX_MISSING
-    if isinstance(exc, RebuildNeededError):
-        return 503, INDEX_OUTDATED
+        status = exc.code or 500
+        return status, SearchError(HTTP_CODES.get(status, "http_error"), status=status)
+    if isinstance(exc, WebError):
+        return exc.status, exc
+    if isinstance(exc, (IndexNotFoundError, RebuildNeededError)):
+        return 503, exc
     if isinstance(exc, BuildInProgressError):
-        return 503, INDEX_BUSY
-    if isinstance(exc, (InputError, SearchError)):
-        return 400, str(exc)
-    return 500, INTERNAL
+        return 503, SearchError("index_busy")
+    if isinstance(exc, SearchError):
+        return 400, exc
+    return 500, SearchError("internal")
 
 
 def handle_exception(exc: Exception):
     """One handler for every error: JSON under /api/, in place on /, else ``error.html``."""
-    status, message = describe(exc)
+    status, error = describe(exc)
+    message = str(error)
     if status == 500 and not isinstance(exc, HTTPException):
         current_app.logger.exception("unhandled error on %s", request.path)
     elif status == 503:
-        current_app.logger.error("%s (index: %s)", exc, current_app.config["INDEX_DIR"])
+        current_app.logger.error("%s (index: %s)", getattr(exc, "english", exc),
+                                 current_app.config["INDEX_DIR"])
     headers = [
         (k, v) for k, v in (exc.get_headers() if isinstance(exc, HTTPException) else [])
         if k.lower() != "content-type"
     ]
-    if request.path.startswith("/api/"):
-        body = {"ok": False, "error": message, "status": status}
+    if request.path.startswith("/api/") or request.path.startswith("/export."):
+        body = {"ok": False, "error": message, "code": error.code, "status": status}
         response = current_app.json.response(body)
     elif request.endpoint == "web.search" and status == 400:
         response = current_app.make_response(
-            render_template("search.html", query=request.args.get("q", ""), error=message)
+            render_template("search.html", query=request.args.get("q", ""), error=message,
+                            error_code=error.code)
         )
     else:
         response = current_app.make_response(
             render_template(
-                "error.html", status=status, message=message, query=request.args.get("q", "")
+                "error.html", status=status, message=message, error_code=error.code,
+                query=request.args.get("q", ""),
             )
         )
     response.status_code = status
@@ -298,8 +446,11 @@ def marks_only(html: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the routes, the error handler, the headers and the template filter."""
+    """Register the routes, the error handler, the headers and the template helpers."""
     app.register_blueprint(bp)
     app.register_error_handler(Exception, handle_exception)
     app.after_request(security_headers)
     app.add_template_filter(marks_only)
+    app.add_template_global(hit_label)
+    app.add_template_global(doc_url)
+    app.add_template_global(messages.arabic, "message")

@@ -1,0 +1,243 @@
+"""Every message a reader sees, in one catalog: a stable code -> Arabic text, English text.
+
+The web site shows the Arabic text; the command line, whose terminals rarely lay out
+right-to-left text, prints the English one. Texts are ``str.format`` templates over
+named parameters. In Arabic text every parameter is wrapped in FIRST STRONG ISOLATE /
+POP DIRECTIONAL ISOLATE (U+2068 / U+2069), so a file name, a number or a Latin word keeps
+its own direction inside the sentence (the same job ``<bdi>`` does in HTML).
+
+>>> arabic("unknown_source", source="a.txt")
+'لا يوجد في الفهرس ملف اسمه \\u2068a.txt\\u2069'
+>>> english("unknown_source", source="a.txt")
+'unknown source: a.txt'
+"""
+
+from __future__ import annotations
+
+
+FSI = "\u2068"  # FIRST STRONG ISOLATE
+PDI = "\u2069"  # POP DIRECTIONAL ISOLATE
+
+#: code -> (Arabic, English). Codes are stable: the JSON API and scripts rely on them.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- queries (search/query.py) ---------------------------------------------------------
+    "query_empty": (
+        "لا كلمات في البحث: اكتب كلمة للبحث عنها.",
+        "the query is empty: it has no words to search for; type a word",
+    ),
+    "query_too_long": (
+        "نص البحث طويل جدًّا ({length} حرفًا، والحد {limit} حرف): اختصره.",
+        "the query is too long ({length} characters; at most {limit})",
+    ),
+    "quote_unclosed": (
+        "علامة التنصيص غير مغلقة: أضف \" في آخر العبارة.",
+        "a quotation mark is not closed: add the closing \"",
+    ),
+    "or_needs_words": (
+        "تحتاج {operator} إلى كلمة قبلها وكلمة بعدها، مثل: {example}",
+        "OR needs a word on each side, e.g. سوريا OR روسيا",
+    ),
+    "minus_needs_word": (
+        "ضع بعد علامة {operator} كلمة تريد استبعادها، مثل: {example}",
+        "'-' must be followed by a word to exclude, e.g. -روسيا",
+    ),
+    "prefix_too_short": (
+        "البحث ببداية الكلمة يحتاج إلى حرفين على الأقل قبل {operator}، مثل: {example}",
+        "a prefix search needs at least 2 letters before *, e.g. سور*",
+    ),
+    "star_not_at_end": (
+        "لا تأتي {operator} إلا في آخر الكلمة، مثل: {example}",
+        "* can only end a word, e.g. سور*",
+    ),
+    "too_many_words": (
+        "في البحث كلمات كثيرة جدًّا (الحد {limit} كلمة): احذف بعضها.",
+        "the query has too many words (at most {limit})",
+    ),
+    "or_with_exclusion": (
+        "لا يمكن أن تكون كلمة مستبعدة ({example}) طرفًا في {operator}.",
+        "an excluded word (-word) cannot be part of an OR",
+    ),
+    "only_exclusions": (
+        "البحث يستبعد كلمات فقط: أضف كلمة تبحث عنها.",
+        "the query only excludes words: add a word to search for",
+    ),
+    "nothing_to_search": (
+        "لا شيء نبحث عنه: «{words}» كلمات شائعة جدًّا؛ أضف كلمة أدق.",
+        "nothing to search for: «{words}» has only very common words; add a more specific word",
+    ),
+    "prefix_too_many": (
+        "«{prefix}*» تطابق كلمات كثيرة جدًّا: اكتب أحرفًا أكثر.",
+        "«{prefix}*» matches too many words: type more letters",
+    ),
+    # -- the index (search/index.py, search/storage.py, search/passages.py) ----------------
+    "unknown_source": (
+        "لا يوجد في الفهرس ملف اسمه {source}",
+        "unknown source: {source}",
+    ),
+    "index_missing": (
+        "لم يُبنَ فهرس البحث بعد في {index}: نفّذ الأمر {command} ثم أعد تحميل الصفحة.",
+        "no index in {index}: build one with `arabic-search index CORPUS --index {index}`",
+    ),
+    "index_link_broken": (
+        "الفهرس في {index} غير صالح ({reason}): أعد بناءه بالأمر {command}",
+        "{index} is not an index link ({reason})",
+    ),
+    "rebuild_needed": (
+        "بُني الفهرس في {index} بإصدار آخر من البرنامج (وجدنا {found}، والمطلوب {expected}): "
+        "أعد بناءه بالأمر {command}",
+        "the index in {index} was made by another version of arabic-search ({found}; "
+        "this version: {expected}): rebuild needed: arabic-search index --rebuild --index {index}",
+    ),
+    "build_in_progress": (
+        "يُعاد بناء الفهرس في {index} الآن ({holder}): انتظر حتى ينتهي ثم أعد المحاولة.",
+        "{index} is being built by {holder}: wait for it to finish",
+    ),
+    "no_corpus": (
+        "لم يُذكر مجلد النصوص، والفهرس لا يسجّل مجلدًا: اذكر المجلد في الأمر.",
+        "no corpus folder given and the index does not record one",
+    ),
+    "corpus_not_found": (
+        "مجلد النصوص غير موجود: {path}",
+        "corpus folder not found: {path}",
+    ),
+    "corpus_empty": (
+        "لا ملفات في {path}: لن نحذف الملفات المفهرسة ({count})؛ لفهرسة مجلد فارغ أعد البناء "
+        "بالأمر {command}",
+        "{path} has no files: not removing the {count} indexed file(s); to index an empty "
+        "folder, rebuild: arabic-search index {path} --rebuild",
+    ),
+    "file_unreadable": (
+        "تعذّرت قراءة {source} نصًّا ({reason}): احفظه بترميز UTF-8 أو انقله خارج مجلد النصوص.",
+        "{source}: cannot read as text ({reason}); save it as UTF-8 or move it out of the corpus",
+    ),
+    # -- web requests (web/views.py) -------------------------------------------------------
+    "q_required": (
+        "اكتب كلمة أو أكثر للبحث عنها.",
+        "q is required: give some words to search for",
+    ),
+    "q_too_long": (
+        "نص البحث طويل جدًّا: الحد {limit} حرف.",
+        "q is too long: at most {limit} characters",
+    ),
+    "not_positive_int": (
+        "قيمة {name} يجب أن تكون عددًا صحيحًا موجبًا.",
+        "{name} must be a positive integer",
+    ),
+    "number_too_large": (
+        "قيمة {name} كبيرة جدًّا: {limit} أرقام على الأكثر.",
+        "{name} is too large: at most {limit} digits",
+    ),
+    "per_page_too_large": (
+        "عدد النتائج في الصفحة {limit} على الأكثر.",
+        "per_page must be <= {limit}",
+    ),
+    "too_many_sources": (
+        "اخترت ملفات كثيرة للتصفية: {limit} على الأكثر.",
+        "too many source filters: at most {limit}",
+    ),
+    "bad_choice": (
+        "قيمة {name} غير معروفة: اختر واحدة من {choices}.",
+        "{name} must be one of {choices}",
+    ),
+    "passage_not_found": (
+        "لا يوجد في {source} مقطع رقمه {passage}.",
+        "{source} has no passage {passage}",
+    ),
+    "document_not_found": (
+        "لا يوجد في الفهرس ملف اسمه {source}.",
+        "There is no document named {source} in the index.",
+    ),
+    "index_busy": (
+        "يُعاد بناء فهرس البحث الآن: أعد المحاولة بعد لحظات.",
+        "The search index is being rebuilt: try again in a moment.",
+    ),
+    "internal": (
+        "حدث خطأ من جهتنا وسُجّل لنراجعه. أعد المحاولة لاحقًا.",
+        "Something went wrong on our side. The error has been logged; please try again later.",
+    ),
+    "not_found": (
+        "لا توجد صفحة بهذا العنوان.",
+        "Not found.",
+    ),
+    "method_not_allowed": (
+        "هذا العنوان لا يقبل إلا طلبات القراءة (GET).",
+        "Method not allowed: this address only answers GET.",
+    ),
+    "request_too_large": (
+        "الطلب أكبر من المسموح.",
+        "The request is too large.",
+    ),
+    "bad_request": (
+        "تعذّر فهم الطلب.",
+        "Bad request.",
+    ),
+    "http_error": (
+        "تعذّر تنفيذ الطلب (الرمز {status}).",
+        "The request failed (status {status}).",
+    ),
+    # -- server (web/server.py) ------------------------------------------------------------
+    "port_busy": (
+        "المنفذ {port} على {host} مشغول: أوقف البرنامج الذي يستخدمه أو اختر منفذًا آخر.",
+        "port {port} on {host} is in use: stop what uses it or choose another with --port",
+    ),
+    "cannot_listen": (
+        "تعذّر الاستماع على {host}:{port} ({reason}).",
+        "cannot listen on {host}:{port} ({reason})",
+    ),
+    "index_unreadable": (
+        "تعذّرت قراءة الفهرس في {index} ({reason}).",
+        "cannot read the index in {index} ({reason})",
+    ),
+}
+
+#: Commands quoted in messages, the same in both languages.
+COMMANDS = {
+    "index_missing": "arabic-search index CORPUS --index {index}",
+    "index_link_broken": "arabic-search index CORPUS --rebuild --index {index}",
+    "rebuild_needed": "arabic-search index --rebuild --index {index}",
+    "corpus_empty": "arabic-search index {path} --rebuild",
+}
+
+#: Examples quoted in messages: operators and Arabic words, never translated.
+EXAMPLES = {
+    "or_needs_words": ("OR", "سوريا OR روسيا"),
+    "minus_needs_word": ("-", "-روسيا"),
+    "prefix_too_short": ("*", "سور*"),
+    "star_not_at_end": ("*", "سور*"),
+    "or_with_exclusion": ("OR", "-كلمة"),
+}
+
+
+def isolate(value) -> str:
+    """``value`` as text between FSI and PDI: keeps its own direction in Arabic text."""
+    return f"{FSI}{value}{PDI}"
+
+
+def _fill(code: str, params: dict) -> dict:
+    params = dict(params)
+    if code in COMMANDS:
+        params.setdefault("command", COMMANDS[code].format_map(_Missing(params)))
+    if code in EXAMPLES:
+        params.setdefault("operator", EXAMPLES[code][0])
+        params.setdefault("example", EXAMPLES[code][1])
+    return params
+
+
+class _Missing(dict):
+    """Format parameters where one left out shows as ``{name}`` instead of failing."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def arabic(code: str, **params) -> str:
+    """The Arabic message for ``code``, parameters isolated for bidi."""
+    params = _fill(code, params)
+    isolated = {k: isolate(v) for k, v in params.items() if k != "text"}
+    isolated.setdefault("text", params.get("text", ""))
+    return MESSAGES[code][0].format_map(_Missing(isolated))
+
+
+def english(code: str, **params) -> str:
+    """The English message for ``code`` (command line, logs)."""
+    return MESSAGES[code][1].format_map(_Missing(_fill(code, params)))
