@@ -83,6 +83,8 @@ def configurations():
         "BM25 b=0.1": (none, none, {"ranking": Ranking(b=0.1)}),
         "BM25 k1=0.8": (none, none, {"ranking": Ranking(k1=0.8)}),
         "BM25 k1=1.6": (none, none, {"ranking": Ranking(k1=1.6)}),
+        "common weight 0": (none, none, {"ranking": Ranking(common_weight=0.0)}),
+        "common weight 0.3": (none, none, {"ranking": Ranking(common_weight=0.3)}),
     }
 
 

@@ -231,7 +231,9 @@ class LightStemFilter(Filter):
 def ArabicAnalyzer(stoplist=None, stem=True, stemmer="light") -> Composable:
     """The analyzer for Arabic text fields: normalise, drop stop words, light-stem.
 
-    :param stoplist: words to drop instead of the shipped list (any spelling).
+    :param stoplist: words to drop instead of the shipped list (any spelling); empty to
+        keep every word (the passage index does: common words are searchable, and
+        phrases match them).
     :param stem: False for normalised whole words (what the passage index stores).
     :param stemmer: "light" (ours), or "snowball", "tashaphyne", "none" to compare.
 
@@ -241,7 +243,9 @@ def ArabicAnalyzer(stoplist=None, stem=True, stemmer="light") -> Composable:
     >>> [t.text for t in ArabicAnalyzer()("والمدرساتُ في سوريا")]
     ['مدرس', 'سوريا']
     """
-    chain = ArabicTokenizer() | SpellingFilter() | ArabicStopFilter(stoplist)
+    chain = ArabicTokenizer() | SpellingFilter()
+    if stoplist is None or stoplist:
+        chain = chain | ArabicStopFilter(stoplist)
     chain = chain | NameVariantFilter()
     if stem:
         chain = chain | LightStemFilter(stemmer)

@@ -200,7 +200,16 @@ class _Evaluation:
         return _EMPTY
 
     def all(self, node: plan.All):
-        return intersection([self.run(child) for child in node.children])
+        ids, scores = intersection([self.run(child) for child in node.children])
+        for child in node.optional:
+            if not len(ids):
+                break
+            found, found_scores = self.run(child)
+            _, mine, theirs = np.intersect1d(ids, found, assume_unique=True,
+                                             return_indices=True)
+            scores = scores.copy()
+            scores[mine] += found_scores[theirs]
+        return ids, scores
 
     def any(self, node: plan.Any):
         return union([self.run(child) for child in node.children], self.size)

@@ -18,6 +18,7 @@ from pathlib import Path
 from whoosh import index as windex
 
 from . import storage, writer
+from .analysis import default_stopwords
 from .engine import Engine, top
 from .errors import SearchError, UnknownSourceError
 from .plan import Plan, Planner
@@ -229,7 +230,8 @@ class Index:
             stem_groups = StemGroups(current.engine.vocabulary, stemmer=current.stemmer,
                                      ranking=ranking)
         planner = Planner(current.field, current.engine.vocabulary, stem_groups, ranking,
-                          root_groups=local.root_groups, ignore=ignore)
+                          root_groups=local.root_groups, ignore=ignore,
+                          common=default_stopwords())
         return planner.plan(clauses, match=match, sources=sources)
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,

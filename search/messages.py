@@ -49,6 +49,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لا تأتي {operator} إلا في آخر الكلمة، مثل: {example}",
         "* can only end a word, e.g. سور*",
     ),
+    "near_needs_words": (
+        "تحتاج {operator} إلى كلمة قبلها وكلمة بعدها، مثل: {example}",
+        "NEAR needs a word on each side, e.g. بوتين NEAR/5 الأسد",
+    ),
     "too_many_words": (
         "في البحث كلمات كثيرة جدًّا (الحد {limit} كلمة): احذف بعضها.",
         "the query has too many words (at most {limit})",
@@ -201,6 +205,7 @@ COMMANDS = {
 #: Examples quoted in messages: operators and Arabic words, never translated.
 EXAMPLES = {
     "or_needs_words": ("OR", "سوريا OR روسيا"),
+    "near_needs_words": ("NEAR/5", "بوتين NEAR/5 الأسد"),
     "minus_needs_word": ("-", "-روسيا"),
     "prefix_too_short": ("*", "سور*"),
     "star_not_at_end": ("*", "سور*"),

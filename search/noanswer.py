@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from .analysis import WORD_PATTERN
+from .analysis import WORD_PATTERN, default_stopwords
 from .arabic import normalize
 from .errors import QueryError
 from .query import plain_words
@@ -68,7 +68,9 @@ def question_kind(question: str) -> tuple[float, float]:
 
 def word_matches(index, word: str, limit: int) -> dict[str, float] | None:
     """Passage id -> score of ``word`` searched for alone; None if the question
-    machinery leaves it out (a frame or stop word)."""
+    machinery leaves it out (a frame or common word)."""
+    if normalize(word) in default_stopwords():
+        return None
     try:
         ranked = index.ranked_ids(word, limit=limit)
     except QueryError:

@@ -13,7 +13,9 @@ Nodes:
 - ``Terms``: words found by a prefix (``سور*``), each scored as its own term;
 - ``Phrase``: word groups at consecutive positions, in order;
 - ``Near``: word groups within ``distance`` words of each other, in any order;
-- ``All`` / ``Any``: every child must match / any may, scores summed;
+- ``All`` / ``Any``: every child must match / any may, scores summed; ``All``'s
+  ``optional`` children add their scores where they match but decide nothing (common
+  words in free text);
 - ``Without``: ``include``'s matches that ``exclude`` does not match;
 - ``NOTHING``: matches no passage.
 
@@ -23,7 +25,7 @@ words as typed with their index terms (did-you-mean) and the terms to mark in sn
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Union
 
 from . import ranking as scoring
@@ -72,6 +74,7 @@ class Near:
 @dataclass(frozen=True)
 class All:
     children: tuple["Node", ...]
+    optional: tuple["Node", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,16 +116,21 @@ class Planner:
     (``postings.Vocabulary``); ``groups`` finds a word's stem group; ``root_groups`` (an
     index built with roots) adds, in question mode only, each word's root group beside
     its stem group. ``ignore`` holds stems to leave out (a question's frame words).
+    ``common`` holds the common words (normalised): in free text they are optional and
+    weigh ``Ranking.common_weight``; a query of common words only requires them; in a
+    phrase they must be there, as typed.
     """
 
     def __init__(self, field, vocabulary, groups: StemGroups, ranking: scoring.Ranking,
-                 root_groups=None, ignore=frozenset(), fieldname: str = "text"):
+                 root_groups=None, ignore=frozenset(), common=frozenset(),
+                 fieldname: str = "text"):
         self.field = field
         self.vocabulary = vocabulary
         self.groups = groups
         self.ranking = ranking
         self.root_groups = root_groups
         self.ignore = ignore
+        self.common = common
         self.fieldname = fieldname
         self.doc_count = vocabulary.doc_count_all()
 
@@ -131,24 +139,42 @@ class Planner:
         many and how rare the words found are, for questions in natural language).
         Each group is an OR of clauses; negated clauses exclude."""
         state = _State(with_roots=match == "any" and self.root_groups is not None)
-        positive, negative = [], []
+        required, optional, negative = [], [], []
         for group in groups:
             parts = [self._clause(clause, state) for clause in group]
             parts = [part for part in parts if part is not None]
             if not parts:
                 continue
+            nodes = tuple(node for node, _common in parts)
             if group[0].negated:
-                negative.extend(parts)
-            else:
-                positive.append(parts[0] if len(parts) == 1 else Any(tuple(parts)))
-        if not positive:
+                negative.extend(nodes)
+                continue
+            node = nodes[0] if len(nodes) == 1 else Any(nodes)
+            common = all(is_common for _node, is_common in parts)
+            (optional if common else required).append(node)
+        if not required and not optional:
             words = " ".join(c.text for g in groups for c in g if not c.negated)
             raise QueryError("nothing_to_search", words=words)
-        node = positive[0] if len(positive) == 1 else (
-            Any(tuple(positive)) if match == "any" else All(tuple(positive)))
+        if match == "any":
+            every = required + [self._weighed(node) for node in optional]
+            node = every[0] if len(every) == 1 else Any(tuple(every))
+        elif not required:  # only common words: they are what is searched for
+            node = optional[0] if len(optional) == 1 else All(tuple(optional))
+        elif optional:
+            node = All(tuple(required), tuple(self._weighed(n) for n in optional))
+        else:
+            node = required[0] if len(required) == 1 else All(tuple(required))
         if negative:
             node = Without(node, negative[0] if len(negative) == 1 else Any(tuple(negative)))
         return Plan(node, tuple(sources), tuple(state.words), frozenset(state.highlight))
+
+    def _weighed(self, node: Node) -> Node:
+        """An optional common word's node, its score times ``Ranking.common_weight``."""
+        if isinstance(node, Words):
+            return replace(node, boost=node.boost * self.ranking.common_weight)
+        if isinstance(node, Any):
+            return Any(tuple(self._weighed(child) for child in node.children))
+        return node
 
     def _readings(self, text: str) -> list[tuple[str, list[str]]]:
         """By position: the word as typed and its index terms (Uthmani readings share
@@ -159,34 +185,54 @@ class Planner:
             by_position.setdefault(token.pos, (typed, []))[1].append(token.text)
         return list(by_position.values())
 
-    def _clause(self, clause: Clause, state: "_State") -> Node | None:
+    def _clause(self, clause: Clause, state: "_State") -> tuple[Node, bool] | None:
+        """(node, whether it is one common word) of a clause, None if nothing is left."""
         if clause.kind == "prefix":
-            return self._prefix(clause, state)
-        parts = [self._word(typed, words, clause.negated, state)
-                 for typed, words in self._readings(clause.text)]
-        parts = [part for part in parts if part is not None]
+            node = self._prefix(clause, state)
+            return None if node is None else (node, False)
+        readings = self._readings(clause.text)
+        exact = clause.kind == "phrase"
+        parts = [(self._word(typed, words, clause.negated, state, exact), self._common(words))
+                 for typed, words in readings]
+        parts = [(node, common) for node, common in parts if node is not None]
         if not parts:
             return None
+        nodes = tuple(node for node, _common in parts)
         if len(parts) == 1:
             return parts[0]
-        if clause.kind == "phrase" and all(isinstance(p, Words) for p in parts):
-            return Phrase(tuple(parts))
-        return All(tuple(parts))
+        if clause.kind in ("phrase", "near") and all(isinstance(n, Words) for n in nodes):
+            if clause.kind == "phrase":
+                return Phrase(nodes), False
+            return Near(nodes, max(clause.distance, len(nodes) - 1)), False
+        if clause.kind in ("phrase", "near"):  # a word that is nowhere: nothing matches
+            return NOTHING, False
+        content = [node for node, common in parts if not common]
+        return (All(tuple(content or nodes)), not content)
 
-    def _word(self, typed: str, words: list[str], negated: bool,
-              state: "_State") -> Node | None:
+    def _common(self, words: list[str]) -> bool:
+        return bool(self.common) and words[0] in self.common
+
+    def _word(self, typed: str, words: list[str], negated: bool, state: "_State",
+              exact: bool = False) -> Node | None:
         """One word (its readings): the forms of its stem group, scored as one term;
-        for questions on an index with roots, OR its root group."""
+        for questions on an index with roots, OR its root group. A common word, or any
+        word of a phrase that is common, stands for its own forms only."""
         if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
             return None
-        forms: dict[str, float] = {}
-        for word in words:
-            for form, weight in self.groups.forms(word).items():
-                forms[form] = max(weight, forms.get(form, 0.0))
+        if self._common(words):
+            forms = {w: 1.0 for w in words if (self.fieldname, w) in self.vocabulary}
+        else:
+            forms = {}
+            for word in words:
+                for form, weight in self.groups.forms(word).items():
+                    forms[form] = max(weight, forms.get(form, 0.0))
+        common = self._common(words)
         if not negated:
-            state.words.append((typed, words[0]))
+            if not common:  # the words a result is about (did-you-mean, per-word scores)
+                state.words.append((typed, words[0]))
             state.highlight.update(forms)
-        root = self._root(typed, words[0]) if state.with_roots and not negated else None
+        root = self._root(typed, words[0]) if state.with_roots and not negated \
+            and not common and not exact else None
         if not forms:
             # Nothing with its stem: only its root, or nothing at all (AND stays honest).
             return root if root is not None else NOTHING

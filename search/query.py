@@ -3,9 +3,14 @@
 Syntax (everything else is a plain word; punctuation between words is ignored):
 
 - ``word word``: passages containing every word (in any of its spellings and forms);
-- ``"two words"``: the words next to each other, in this order;
-- ``-word`` or ``-"a phrase"``: passages without it;
-- ``word OR word``: either (OR binds tighter than the implicit AND);
+- ``"two words"``: the words next to each other, in this order (common words such as
+  في or من inside quotes must be there too);
+- ``"two words"~N``: the words within N more positions of each other, in any order;
+- ``word NEAR/N word`` (Arabic ``قرب/N``): both words within N words of each other
+  (``NEAR`` alone: 5; ``a NEAR/2 b NEAR/3 c``: all three within 2 + 3);
+- ``-word``, ``NOT word`` or ``بدون:word`` (also for a "phrase"): passages without it;
+- ``word OR word``, ``word or word``, ``word أو word``: either (OR binds tighter than the
+  implicit AND; a lowercase ``or`` or an ``أو`` at either end of the query is a word);
 - ``word*``: words starting with ``word`` (two letters at least).
 
 Malformed input (an unclosed quote, a dangling ``OR`` or ``-``, a lone ``*``, only
@@ -29,25 +34,42 @@ from .errors import QueryError
 
 MAX_QUERY_CHARS = 1000
 MAX_WORDS = 64
+#: Words apart, at most, for ``NEAR`` without a number; and the largest distance taken.
+DEFAULT_NEAR = 5
+MAX_NEAR = 1000
+
+#: Operators as readers type them. Uppercase ``OR`` is always the operator; the others
+#: (lowercase, Arabic) are also ordinary words, so they are operators only between words.
+STRICT_OR = "OR"
+SOFT_OR = frozenset({"or", "أو", "او"})
+NOT_WORDS = frozenset({"NOT", "not"})
+#: An exclusion written as a prefix in Arabic: بدون:روسيا.
+NOT_PREFIXES = ("بدون:",)
+_NEAR = re.compile(r"^(?:NEAR|near|قرب)(?:/(\d+))?$")
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)|(\S+))')
+_TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)(?:~(\d+))?|(\S+))')
 
 
 @dataclass(frozen=True)
 class Clause:
-    """One searchable unit: a word, a prefix or a phrase, possibly excluded."""
+    """One searchable unit: a word, a prefix, a phrase or words near each other,
+    possibly excluded. ``distance``: for "near", how many positions apart at most the
+    first and last of its words may be."""
 
     text: str
-    kind: str = "word"  # "word", "prefix" or "phrase"
+    kind: str = "word"  # "word", "prefix", "phrase" or "near"
     negated: bool = False
+    distance: int = 0
 
 
 def parse(text: str) -> list[list[Clause]]:
     """Parse a query into AND-ed groups of OR-ed clauses.
 
-    >>> parse('سوريا روسيا OR إيران -"وزارة الدفاع"')
-    [[Clause(text='سوريا', kind='word', negated=False)], [Clause(text='روسيا', kind='word', negated=False), Clause(text='إيران', kind='word', negated=False)], [Clause(text='وزارة الدفاع', kind='phrase', negated=True)]]
+    >>> parse('سوريا روسيا أو إيران بدون:"وزارة الدفاع"')
+    [[Clause(text='سوريا', kind='word', negated=False, distance=0)], [Clause(text='روسيا', kind='word', negated=False, distance=0), Clause(text='إيران', kind='word', negated=False, distance=0)], [Clause(text='وزارة الدفاع', kind='phrase', negated=True, distance=0)]]
+    >>> parse('بوتين NEAR/3 الأسد')
+    [[Clause(text='بوتين الأسد', kind='near', negated=False, distance=3)]]
     """
     if text:
         text = _SURROGATES.sub("", text)  # halves of UTF-16 pairs are not characters
@@ -57,34 +79,51 @@ def parse(text: str) -> list[list[Clause]]:
         raise QueryError("query_too_long", length=len(text), limit=MAX_QUERY_CHARS)
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u00ab", '"') \
         .replace("\u00bb", '"')
+    for prefix in NOT_PREFIXES:  # بدون:word is -word
+        text = re.sub(rf"(?<!\S){re.escape(prefix)}", "-", text)
+    items = [_item(match) for match in _TOKEN.finditer(text)]
+    items = [item for item in items if item is not None]
     groups: list[list[Clause]] = []
-    pending_or = False
-    for match in _TOKEN.finditer(text):
-        minus, phrase, closing, bare = match.groups()
-        if phrase is not None:
-            if not closing:
-                raise QueryError("quote_unclosed")
-            if not phrase.strip():
+    pending: tuple | None = None  # ("or",) or ("near", distance) waiting for its right side
+    negate_next = False
+    for position, item in enumerate(items):
+        if item[0] == "not":
+            negate_next = True
+            continue
+        if item[0] == "or":
+            soft = item[1] != STRICT_OR
+            between = groups and pending is None and position + 1 < len(items) \
+                and items[position + 1][0] == "clause"
+            if between:
+                pending = ("or",)
                 continue
-            clause = Clause(phrase.strip(), "phrase", bool(minus))
-        elif bare == "OR":
-            if not groups or pending_or:
+            if not soft:
                 raise QueryError("or_needs_words")
-            pending_or = True
+            item = ("clause", Clause(item[1]))  # a lowercase or an أو at an end: a word
+        if item[0] == "near":
+            if not groups or pending is not None or groups[-1][-1].kind not in ("word", "near"):
+                raise QueryError("near_needs_words")
+            pending = ("near", item[1])
             continue
-        elif bare == "AND":
-            continue
-        else:
-            clause = _bare_clause(bare)
-            if clause is None:
-                continue
-        if pending_or:
-            groups[-1].append(clause)
-            pending_or = False
-        else:
+        clause = item[1]
+        if negate_next:
+            clause = Clause(clause.text, clause.kind, True, clause.distance)
+            negate_next = False
+        if pending is None:
             groups.append([clause])
-    if pending_or:
-        raise QueryError("or_needs_words")
+        elif pending[0] == "or":
+            groups[-1].append(clause)
+        else:
+            if clause.kind != "word" or clause.negated or groups[-1][-1].negated:
+                raise QueryError("near_needs_words")
+            left = groups[-1].pop()
+            groups[-1].append(Clause(f"{left.text} {clause.text}", "near", False,
+                                     left.distance + pending[1]))
+        pending = None
+    if pending is not None:
+        raise QueryError("or_needs_words" if pending[0] == "or" else "near_needs_words")
+    if negate_next:
+        raise QueryError("minus_needs_word")
     clauses = [c for group in groups for c in group]
     if not clauses:
         raise QueryError("query_empty")
@@ -96,6 +135,32 @@ def parse(text: str) -> list[list[Clause]]:
     if all(c.negated for c in clauses):
         raise QueryError("only_exclusions")
     return groups
+
+
+def _item(match) -> tuple | None:
+    """One token of the query: ("clause", Clause), ("or", text), ("not",) or
+    ("near", distance); None for punctuation."""
+    minus, phrase, closing, slop, bare = match.groups()
+    if phrase is not None:
+        if not closing:
+            raise QueryError("quote_unclosed")
+        if not phrase.strip():
+            return None
+        if slop is not None:
+            distance = len(phrase.split()) - 1 + min(int(slop), MAX_NEAR)
+            return "clause", Clause(phrase.strip(), "near", bool(minus), distance)
+        return "clause", Clause(phrase.strip(), "phrase", bool(minus))
+    if bare == STRICT_OR or bare in SOFT_OR:
+        return "or", bare
+    if bare in NOT_WORDS:
+        return ("not",)
+    if bare == "AND":
+        return None
+    near = _NEAR.match(bare)
+    if near:
+        return "near", min(int(near.group(1) or DEFAULT_NEAR), MAX_NEAR)
+    clause = _bare_clause(bare)
+    return None if clause is None else ("clause", clause)
 
 
 def _bare_clause(token: str) -> Clause | None:
@@ -126,7 +191,8 @@ def plain_words(text: str) -> str:
     """
     text = re.sub(r'["\u201c\u201d\u00ab\u00bb*]', " ", text)
     text = re.sub(r"(?<!\S)-+", "", text)
-    return re.sub(r"\b(OR|AND)\b", " ", text)
+    text = re.sub(r"~\d+", " ", text)
+    return re.sub(r"(?<!\S)(OR|AND|NOT|NEAR(/\d+)?|قرب/\d+)(?!\S)", " ", text)
 
 
 def question_frame_words(analyzer, stem_of) -> frozenset[str]:

@@ -40,6 +40,9 @@ class Ranking:
     clitic_weight: float = 0.6
     #: Weight of a question word's root group beside its stem group.
     root_weight: float = 1.0
+    #: Weight of a common word (``stopwords.txt``) in free text, where it is optional:
+    #: it orders passages that have the other words, never decides which match.
+    common_weight: float = 0.1
     #: A word group's forms are summed, then saturated once (False: each form scored on
     #: its own with the group's IDF, then summed: kept to compare in bench/relevance.py).
     saturate_once: bool = True

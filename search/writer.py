@@ -28,7 +28,7 @@ from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_
 from .roots import store_table as store_root_table
 
 #: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 WRITER_MEMORY_MB = 256
 #: Full builds of corpora larger than this use a writer process per core (Whoosh's
 #: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
@@ -40,7 +40,9 @@ DEFAULT_PROCS = max(1, os.cpu_count() or 1)
 
 def make_schema() -> Schema:
     """The passage schema."""
-    text = TEXT(analyzer=ArabicAnalyzer(stem=False), stored=True, phrase=True,
+    # Every word is indexed, common ones included: a query of common words finds them,
+    # and a phrase matches its common words exactly.
+    text = TEXT(analyzer=ArabicAnalyzer(stoplist=(), stem=False), stored=True, phrase=True,
                 multitoken_query="or")
     text.format = postings.TextPositions(field_boost=text.format.field_boost)
     return Schema(

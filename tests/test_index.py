@@ -281,7 +281,7 @@ def test_schema_pickles():
     for name in schema.names():
         assert type(copy[name]) is type(schema[name])
         assert field_state(copy[name]) == field_state(schema[name]), name
-    assert copy["text"].analyzer == ArabicAnalyzer(stem=False)
+    assert copy["text"].analyzer == ArabicAnalyzer(stoplist=(), stem=False)
 
 
 def test_update_from_an_empty_folder_keeps_the_index(tmp_path, sample_corpus):

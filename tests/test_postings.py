@@ -172,15 +172,16 @@ def test_per_document_columns_match_whooshs(segmented_index):
     assert columns.source_names == sorted(set(sources))
 
 
-def test_a_passage_of_stop_words_only_has_length_zero(tmp_path):
+def test_a_passage_of_common_words_only_is_indexed_whole(tmp_path):
     index = Index.build_from_passages(
         [Passage(source="a.txt", number=1, text="في من على", start=0, end=9, title=None),
          Passage(source="b.txt", number=1, text="سوريا", start=0, end=5, title=None)],
         tmp_path / "index")
     columns = index.engine.columns
-    assert columns.lengths.tolist() == [0.0, 1.0]
+    assert columns.lengths.tolist() == [3.0, 1.0]
     assert [columns.source_names[i] for i in columns.source_of] == ["a.txt", "b.txt"]
     assert index.search("سوريا").total == 1
+    assert [hit.source for hit in index.search("من على").hits] == ["a.txt"]
 
 
 def test_merged_segments_get_arrays_and_retired_ones_lose_theirs(tmp_path):

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from search import Index, QueryError, UnknownSourceError
 from search.analysis import ArabicAnalyzer
 from search.arabic import TATWEEL, is_arabic_letter, normalize
+
+from conftest import write_corpus
 from search.passages import iter_corpus_files, read_passages
 from search.snippets import ELLIPSIS, snippet
 
@@ -428,7 +430,6 @@ MALFORMED = [
     ("سوريا OR", "OR"),
     ("-سوريا", "exclude"),
     ("-سوريا -روسيا", "exclude"),
-    ("في من على", "common"),
     ("سوريا " * 2000, "too long"),
     (" ".join(["سوريا"] * 1000), "too long"),
     (" ".join(["سوريا"] * 100), "too many"),
@@ -568,3 +569,40 @@ def test_snippet_marks_the_same_words_as_the_analyzer_in_context():
     assert len(expected) == 3
     assert [html.unescape(w) for w in MARK.findall(snippet(text, terms, analyzer, whole=True))] \
         == expected
+
+
+# -- every word is indexed --------------------------------------------------------------
+
+def common_words_corpus(tmp_path):
+    return write_corpus(tmp_path / "corpus", {
+        "ministry.txt": "قالت وزارة الدفاع إن الطائرات عادت",
+        "ministry-in.txt": "وزارة في الدفاع عن الوطن",
+        "syria.txt": "في سوريا أمس اجتماع",
+        "syria-no-fi.txt": "زار الوفد سوريا أمس",
+        "shahada.txt": "لَا إِلَهَ إِلَّا اللَّهُ",
+        "this.txt": "هذا هو الكتاب",
+    })
+
+
+def test_a_query_of_common_words_only_finds_them(tmp_path):
+    index = Index.build(common_words_corpus(tmp_path), tmp_path / "index")
+    assert {h.source for h in index.search("في").hits} == {"ministry-in.txt", "syria.txt"}
+    assert {h.source for h in index.search("هذا").hits} == {"this.txt"}
+    assert {h.source for h in index.search("لا إله إلا الله").hits} == {"shahada.txt"}
+    assert {h.source for h in index.search("لَا إِلَهَ إِلَّا اللَّهُ").hits} == {"shahada.txt"}
+
+
+def test_a_phrase_matches_its_common_words_exactly(tmp_path):
+    index = Index.build(common_words_corpus(tmp_path), tmp_path / "index")
+    assert {h.source for h in index.search('"وزارة في الدفاع"').hits} == {"ministry-in.txt"}
+    assert {h.source for h in index.search('"وزارة الدفاع"').hits} == {"ministry.txt"}
+    assert {h.source for h in index.search('"في سوريا"').hits} == {"syria.txt"}
+
+
+def test_common_words_in_free_text_are_optional_and_only_order(tmp_path):
+    index = Index.build(common_words_corpus(tmp_path), tmp_path / "index")
+    found = index.search("في سوريا")
+    assert {h.source for h in found.hits} == {"syria.txt", "syria-no-fi.txt"}
+    assert found.hits[0].source == "syria.txt"  # it also has في
+    plain = {h.source: h.score for h in index.search("سوريا").hits}
+    assert found.hits[1].score == pytest.approx(plain["syria-no-fi.txt"])
