@@ -17,10 +17,10 @@ from pathlib import Path
 
 from whoosh import index as windex
 
-from . import storage, writer
+from . import relax, storage, writer
 from .analysis import default_stopwords
-from .engine import Engine, top
-from .errors import SearchError, UnknownSourceError
+from .engine import Engine
+from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
 from .query import parse, plain_words, question_frame_words
 from .ranking import DEFAULT, Ranking
@@ -208,19 +208,24 @@ class Index:
              ranking: Ranking | None = None) -> Plan:
         """The plan of ``query`` on the current generation (``plan.Planner``):
         ``match="all"`` requires every word; ``"any"`` reads the query as a question in
-        natural language (syntax characters are punctuation there, frame words such as
-        ما or كيف are left out, and on an index with roots words also match by root)."""
+        natural language (frame words such as معنى or الآية left out, any word may
+        match, and on an index with roots words also match by root)."""
         current, local = self._thread()
         return self._plan(current, local, query, match, sources, ranking)
 
-    def _plan(self, current, local, query, match, sources, ranking=None) -> Plan:
+    def _plan(self, current, local, query, match, sources, ranking=None,
+              relate: bool = False) -> Plan:
         sources = self._check_sources(sources, current)
         ranking = ranking or self.ranking
         if match == "any":
             if current.frame_words is None:
                 current.frame_words = question_frame_words(current.analyzer,
                                                            local.groups.stem_of)
-            clauses, ignore = parse(plain_words(query)), current.frame_words
+            try:
+                clauses = parse(query)
+            except QueryError:  # a question is words: its stray quote or * is punctuation
+                clauses = parse(plain_words(query))
+            ignore = current.frame_words
         elif match == "all":
             clauses, ignore = parse(query), frozenset()
         else:
@@ -232,12 +237,32 @@ class Index:
         planner = Planner(current.field, current.engine.vocabulary, stem_groups, ranking,
                           root_groups=local.root_groups, ignore=ignore,
                           common=default_stopwords())
-        return planner.plan(clauses, match=match, sources=sources)
+        return planner.plan(clauses, match=match, sources=sources, relate=relate)
+
+    def _find(self, current, local, query: str, match: str, sources, ranking: Ranking):
+        """(strict plan, loose plan or None, ``relax.Matches``) of a query."""
+        if match not in relax.MATCHES:
+            raise ValueError(f"match must be one of {', '.join(relax.MATCHES)}, not {match!r}")
+        strict = self._plan(current, local, query, "all", sources, ranking,
+                            relate=match == "auto")
+        loose = None
+        if match in ("auto", "any"):
+            try:
+                loose = self._plan(current, local, query, "any", sources, ranking)
+            except QueryError:  # nothing but frame words: the strict reading stands
+                loose = None
+        found = relax.find(current.engine, strict, loose, match, ranking)
+        return strict, loose, found
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
-               facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None) -> SearchResult:
+               facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
+               match: str = "auto") -> SearchResult:
         """A page of ranked passages with snippets, facet counts and a suggestion.
 
+        ``match`` (``search.relax``): ``"auto"`` ranks passages with every word first,
+        then pairs of neighbouring passages that hold them together, then passages with
+        some of them, and retries a search that finds nothing on its correction;
+        ``"all"`` requires every word; ``"any"`` reads the query as a question.
         Facets list the ``facet_limit`` source files with most matches, and the
         selected ones; ``facet_total`` says how many files have matches in all."""
         started = time.perf_counter()
@@ -246,33 +271,54 @@ class Index:
         if not isinstance(per_page, int) or per_page < 1:
             raise ValueError("per_page must be a positive integer")
         current, local = self._thread()
-        plan = self._plan(current, local, query, "all", sources, ranking)
+        ranking = ranking or self.ranking
         engine = current.engine
-        ids, scores = engine.evaluate(plan.node, ranking or self.ranking)
-        counts, facet_total = engine.facet_counts(ids, facet_limit, plan.sources)
-        if plan.sources:
-            keep = engine.source_mask(ids, plan.sources)
-            ids, scores = ids[keep], scores[keep]
-        total = len(ids)
-        hits = []
-        for docnum, score in top(ids, scores, page * per_page)[(page - 1) * per_page:]:
-            fields = engine.stored_fields(docnum)
-            hits.append(Hit(
-                id=fields["id"], source=fields["source"], passage=fields["passage"],
-                score=score, snippet=snippet(fields["text"], plan.highlight, current.analyzer),
-                text=fields["text"], title=fields.get("title"),
-                start=fields["span"][0], end=fields["span"][1],
-            ))
-        facets = tuple(FacetCount(value, count, value in plan.sources)
-                       for value, count in counts.items())
-        suggestion = None
-        if total == 0:
-            suggestion = did_you_mean(self, query, list(plan.words),
+        strict, loose, found = self._find(current, local, query, match, sources, ranking)
+        suggestion = corrected = None
+        if not len(found.ids):
+            suggestion = did_you_mean(self, query, list(strict.words),
                                       self._searcher(current).reader(), engine.stored_fields)
+            if suggestion and match == "auto":
+                strict, loose, found = self._find(current, local, suggestion, match,
+                                                  sources, ranking)
+                corrected = suggestion
+        counts, facet_total = engine.facet_counts(found.ids, facet_limit, strict.sources)
+        if strict.sources:
+            found = found.only(engine.source_mask(found.ids, strict.sources))
+        highlight = strict.highlight | (loose.highlight if loose is not None else frozenset())
+        hits = [self._hit(current, docnum, score, step, found, highlight)
+                for docnum, score, step in found.ranked(page * per_page)[(page - 1) * per_page:]]
+        facets = tuple(FacetCount(value, count, value in strict.sources)
+                       for value, count in counts.items())
+        totals = found.step_totals()
+        answered = next((step for step in relax.STEPS if totals[step]), None)
         return SearchResult(
-            query=query, total=total, page=page, per_page=per_page, hits=tuple(hits),
-            facets=facets, facet_total=facet_total, suggestion=suggestion,
-            sources=plan.sources, took_ms=(time.perf_counter() - started) * 1000,
+            query=query, total=len(found.ids), page=page, per_page=per_page,
+            hits=tuple(hits), facets=facets, facet_total=facet_total,
+            suggestion=suggestion, sources=strict.sources,
+            took_ms=(time.perf_counter() - started) * 1000, match=match,
+            match_step=answered, step_totals=totals,
+            missing=tuple(text for text, ids in zip(strict.unit_texts, found.units)
+                          if not len(ids)),
+            related=strict.related, corrected=corrected,
+            normalized_query=" ".join(term for _typed, term in strict.words),
+        )
+
+    def _hit(self, current, docnum: int, score: float, step: str, found, highlight) -> Hit:
+        """One hit: its passage (with the next one, for a neighbour pair), the words
+        marked, the words it lacks."""
+        engine = current.engine
+        fields = engine.stored_fields(docnum)
+        text, end = fields["text"], fields["span"][1]
+        partner = found.partner.get(docnum)
+        if partner is not None:
+            second = engine.stored_fields(partner)
+            text, end = f"{text}\n{second['text']}", second["span"][1]
+        return Hit(
+            id=fields["id"], source=fields["source"], passage=fields["passage"],
+            score=score, snippet=snippet(text, highlight, current.analyzer),
+            text=text, title=fields.get("title"), start=fields["span"][0], end=end,
+            step=step, missing=found.missing(docnum),
         )
 
     def warm(self) -> None:
@@ -283,25 +329,26 @@ class Index:
             current.engine.stored_fields(0)
 
     def count(self, query: str) -> int:
-        """How many passages match (no snippets, no facets)."""
+        """How many passages hold every word (no snippets, no facets)."""
         current, local = self._thread()
         plan = self._plan(current, local, query, "all", ())
         return len(current.engine.evaluate(plan.node, self.ranking)[0])
 
-    def ranked_ids(self, query: str, limit: int = 10, match: str = "any",
+    def ranked_ids(self, query: str, limit: int = 10, match: str = "auto",
                    per_word: bool = False, ranking: Ranking | None = None
                    ) -> list[tuple[str, float]]:
-        """Passage ids and scores only: the fast path for evaluation. By default any
-        word may match (questions in natural language); ``match="all"`` as in search.
-        ``per_word`` divides scores by the number of words searched for, so scores of
-        long and short questions compare (for a no-answer threshold)."""
+        """Passage ids and scores only, ranked as ``search`` ranks them: the fast path
+        for evaluation. ``per_word`` divides scores by the number of words the question
+        reading searched for, so scores of long and short questions compare (for a
+        no-answer threshold)."""
         current, local = self._thread()
-        plan = self._plan(current, local, query, match, (), ranking)
-        ids, scores = current.engine.evaluate(plan.node, ranking or self.ranking)
-        divisor = max(1, len(plan.words)) if per_word else 1
+        ranking = ranking or self.ranking
+        strict, loose, found = self._find(current, local, query, match, (), ranking)
+        words = (loose or strict).words
+        divisor = max(1, len(words)) if per_word else 1
         engine = current.engine
         return [(engine.stored_fields(docnum)["id"], score / divisor)
-                for docnum, score in top(ids, scores, limit)]
+                for docnum, score, _step in found.ranked(limit)]
 
     def document(self, source: str, query: str | None = None, around: int | None = None,
                  window: int = 200) -> Document:

@@ -35,6 +35,9 @@ from .stemgroups import StemGroups
 
 #: A prefix expanding to more index terms than this is refused (type more letters).
 MAX_PREFIX_TERMS = 2000
+#: Endings that make a name's adjective or drop it (normalised: ة is ه): أمريكا,
+#: أمريكي, أمريكية.
+RELATED_ENDINGS = ("ا", "ي", "يه", "ه")
 
 
 @dataclass(frozen=True)
@@ -100,12 +103,24 @@ Node = Union[Words, Terms, Phrase, Near, All, Any, Without, Nothing]
 @dataclass(frozen=True)
 class Plan:
     """A query ready to run: the node tree, the source filter, the words searched for
-    as (typed, index term) pairs, and the index terms to mark in snippets."""
+    as (typed, index term) pairs, and the index terms to mark in snippets.
+
+    ``node`` is ``units`` (each required: a word, a phrase, an OR of them), ``optional``
+    and ``exclude`` put together; matching that relaxes (``search.relax``) takes them
+    apart again. ``unit_texts`` is each unit as typed (to say which words a passage
+    lacks); ``related`` lists (word as typed, forms) for words found nowhere that were
+    replaced by related forms (a country's adjective, the same root).
+    """
 
     node: Node
     sources: tuple[str, ...] = ()
     words: tuple[tuple[str, str], ...] = ()
     highlight: frozenset[str] = field(default_factory=frozenset)
+    units: tuple[Node, ...] = ()
+    unit_texts: tuple[str, ...] = ()
+    optional: tuple[Node, ...] = ()
+    exclude: Node | None = None
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Planner:
@@ -134,12 +149,15 @@ class Planner:
         self.fieldname = fieldname
         self.doc_count = vocabulary.doc_count_all()
 
-    def plan(self, groups: list[list[Clause]], match: str = "all", sources=()) -> Plan:
+    def plan(self, groups: list[list[Clause]], match: str = "all", sources=(),
+             relate: bool = False) -> Plan:
         """AND of the parser's groups (``match="all"``), or OR (``"any"``: ranked by how
         many and how rare the words found are, for questions in natural language).
-        Each group is an OR of clauses; negated clauses exclude."""
-        state = _State(with_roots=match == "any" and self.root_groups is not None)
-        required, optional, negative = [], [], []
+        Each group is an OR of clauses; negated clauses exclude. ``relate``: a word
+        found nowhere stands for its related forms (``Plan.related``)."""
+        state = _State(with_roots=match == "any" and self.root_groups is not None,
+                       relate=relate)
+        required, optional, negative, texts = [], [], [], []
         for group in groups:
             parts = [self._clause(clause, state) for clause in group]
             parts = [part for part in parts if part is not None]
@@ -152,6 +170,8 @@ class Planner:
             node = nodes[0] if len(nodes) == 1 else Any(nodes)
             common = all(is_common for _node, is_common in parts)
             (optional if common else required).append(node)
+            if not common:
+                texts.append(" أو ".join(clause.text for clause in group))
         if not required and not optional:
             words = " ".join(c.text for g in groups for c in g if not c.negated)
             raise QueryError("nothing_to_search", words=words)
@@ -164,9 +184,16 @@ class Planner:
             node = All(tuple(required), tuple(self._weighed(n) for n in optional))
         else:
             node = required[0] if len(required) == 1 else All(tuple(required))
+        exclude = None
         if negative:
-            node = Without(node, negative[0] if len(negative) == 1 else Any(tuple(negative)))
-        return Plan(node, tuple(sources), tuple(state.words), frozenset(state.highlight))
+            exclude = negative[0] if len(negative) == 1 else Any(tuple(negative))
+            node = Without(node, exclude)
+        weighed = tuple(self._weighed(n) for n in optional) if required else ()
+        return Plan(node, tuple(sources), tuple(state.words), frozenset(state.highlight),
+                    units=tuple(required) if required else tuple(optional),
+                    unit_texts=tuple(texts) if required else tuple(
+                        c.text for g in groups for c in g if not c.negated),
+                    optional=weighed, exclude=exclude, related=tuple(state.related))
 
     def _weighed(self, node: Node) -> Node:
         """An optional common word's node, its score times ``Ranking.common_weight``."""
@@ -233,6 +260,11 @@ class Planner:
             state.highlight.update(forms)
         root = self._root(typed, words[0]) if state.with_roots and not negated \
             and not common and not exact else None
+        if not forms and state.relate and not negated and not common:
+            forms = self._related(words[0])
+            if forms:
+                state.related.append((typed, tuple(sorted(forms))))
+                state.highlight.update(forms)
         if not forms:
             # Nothing with its stem: only its root, or nothing at all (AND stays honest).
             return root if root is not None else NOTHING
@@ -240,6 +272,21 @@ class Planner:
         stem_group = Words(typed, tuple(f for f, _ in ordered), tuple(w for _, w in ordered),
                            scoring.idf(self.groups.doc_frequency(forms), self.doc_count))
         return stem_group if root is None else Any((stem_group, root))
+
+    def _related(self, word: str) -> dict[str, float]:
+        """Forms related to a word the index lacks: with or without a final alef, heh or
+        yeh, or with the adjective's yeh (أمريكا -> أمريكي, الأمريكية; سوري -> سوريا),
+        and, on an index with roots, the forms sharing its root."""
+        found: dict[str, float] = {}
+        bases = {word[:-1]} if word[-1:] in RELATED_ENDINGS and len(word) > 3 else set()
+        bases |= {word + ending for ending in RELATED_ENDINGS}
+        for base in bases:
+            for form, weight in self.groups.forms(base).items():
+                found.setdefault(form, weight)
+        if not found and self.root_groups is not None:
+            _root, forms, _idf = self.root_groups.group(word)
+            found = {form: 1.0 for form in forms}
+        return found
 
     def _root(self, typed: str, word: str) -> Words | None:
         """The forms sharing the word's root, with the root's IDF."""
@@ -269,9 +316,12 @@ class Planner:
 
 
 class _State:
-    """What one plan gathers on the way: words searched for, terms to mark."""
+    """What one plan gathers on the way: words searched for, terms to mark, words
+    replaced by related forms."""
 
-    def __init__(self, with_roots: bool):
+    def __init__(self, with_roots: bool, relate: bool = False):
         self.with_roots = with_roots
+        self.relate = relate
         self.words: list[tuple[str, str]] = []
         self.highlight: set[str] = set()
+        self.related: list[tuple[str, tuple[str, ...]]] = []

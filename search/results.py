@@ -17,6 +17,9 @@ class Hit:
     ``snippet`` is HTML-safe: the passage text escaped, with ``<mark>`` around whole
     original words that matched. ``text`` is the raw passage text (escape it yourself).
     ``start`` and ``end`` are the passage's character span in its decoded source file.
+    ``step`` says how it matched (``relax.STEPS``: all words, a pair of neighbouring
+    passages, some words; a pair's ``text`` holds both passages); ``missing`` the
+    words typed that it lacks.
     """
 
     id: str
@@ -28,6 +31,8 @@ class Hit:
     title: str | None = None
     start: int = 0
     end: int = 0
+    step: str = "all"
+    missing: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -37,6 +42,8 @@ class Hit:
             "score": round(self.score, 4),
             "snippet": self.snippet,
             "text": self.text,
+            "step": self.step,
+            "missing": list(self.missing),
         }
 
 
@@ -65,6 +72,13 @@ class SearchResult:
 
     ``total`` counts every match that passes the source filter; ``page`` is the page
     actually returned (a page past the end comes back empty, never clamped silently).
+
+    How it matched (``search.relax``): ``match`` is the strategy asked for,
+    ``match_step`` the first step that found passages (None: nothing found),
+    ``step_totals`` the passages each step found; ``missing`` lists the words found
+    nowhere, ``related`` the words found nowhere that were searched as related forms
+    (word, forms), ``corrected`` the did-you-mean correction searched instead when the
+    query as typed found nothing; ``normalized_query`` the words searched for, folded.
     """
 
     query: str
@@ -77,6 +91,13 @@ class SearchResult:
     suggestion: str | None = None
     took_ms: float = 0.0
     sources: tuple[str, ...] = field(default=())
+    match: str = "all"
+    match_step: str | None = None
+    step_totals: dict = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    corrected: str | None = None
+    normalized_query: str = ""
 
     @property
     def pages(self) -> int:
@@ -95,4 +116,13 @@ class SearchResult:
             "facet_totals": {"source": self.facet_total},
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 2),
+            "normalized_query": self.normalized_query,
+            "match": {
+                "strategy": self.match,
+                "step": self.match_step,
+                "steps": dict(self.step_totals),
+                "missing": list(self.missing),
+                "related": [{"word": word, "forms": list(forms)} for word, forms in self.related],
+                "corrected": self.corrected,
+            },
         }

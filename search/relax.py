@@ -1,0 +1,159 @@
+"""Matching that relaxes instead of failing: the steps of ``match="auto"``.
+
+A reader types words; a passage holding all of them is the best answer, but a search
+that finds none of those should not end on an empty page. The steps, in rank order
+(each passage is ranked in the first step it reaches, and within a step by score):
+
+1. ``all``: every word in one passage;
+2. ``neighbours``: every word within two neighbouring passages of one file (a text cut
+   where the reader's words straddle the cut): the pair is one hit, at its first passage;
+3. ``most``: some of the words, ranked by how many and how rare (BM25 over the words as a
+   question reads them: frame words such as معنى or الآية left out, and on an index with
+   roots each word also matches by root);
+
+and, before any step, a word the index lacks stands for its related forms (أمريكا ->
+الأمريكية: ``plan.Planner._related``); when nothing at all is found, the search is run
+again on the did-you-mean correction (``typo``). Each hit says which step found it and
+which words it lacks; the result says which step answered first.
+
+``match="all"`` is step 1 alone, ``match="any"`` step 3 alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import Engine, top
+from .plan import Plan
+from .ranking import Ranking
+
+STEPS = ("all", "neighbours", "most")
+MATCHES = ("auto", "all", "any")
+#: Words a step can track per passage (one bit each).
+MAX_UNITS = 63
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Every matching passage, with its score and step, and the words each lacks."""
+
+    ids: np.ndarray          # passage numbers, ascending
+    scores: np.ndarray
+    steps: np.ndarray        # index into STEPS, per passage
+    partner: dict            # first passage of a neighbour pair -> the second
+    units: tuple[np.ndarray, ...]  # per required unit: the passages holding it (sorted)
+    unit_texts: tuple[str, ...]
+
+    def ranked(self, count: int) -> list[tuple[int, float, str]]:
+        """The ``count`` best (passage, score, step): by step, then score, then passage."""
+        if count <= 0 or not len(self.ids):
+            return []
+        found = []
+        for number, step in enumerate(STEPS):
+            chosen = self.steps == number
+            if not chosen.any():
+                continue
+            for docnum, score in top(self.ids[chosen], self.scores[chosen], count - len(found)):
+                found.append((docnum, score, step))
+            if len(found) >= count:
+                break
+        return found
+
+    def only(self, keep: np.ndarray) -> "Matches":
+        """These matches but where ``keep`` is False (a source filter)."""
+        ids = self.ids[keep]
+        kept = set(ids.tolist())
+        return Matches(ids, self.scores[keep], self.steps[keep],
+                       {a: b for a, b in self.partner.items() if a in kept},
+                       self.units, self.unit_texts)
+
+    def step_totals(self) -> dict[str, int]:
+        counts = np.bincount(self.steps, minlength=len(STEPS))
+        return {step: int(counts[number]) for number, step in enumerate(STEPS)}
+
+    def missing(self, docnum: int) -> tuple[str, ...]:
+        """The required words (as typed) that passage ``docnum``, with its neighbour if it
+        was found as a pair, lacks."""
+        passages = [docnum] + ([self.partner[docnum]] if docnum in self.partner else [])
+        return tuple(text for ids, text in zip(self.units, self.unit_texts)
+                     if not any(_holds(ids, p) for p in passages))
+
+
+def _holds(ids: np.ndarray, docnum: int) -> bool:
+    at = np.searchsorted(ids, docnum)
+    return bool(at < len(ids) and ids[at] == docnum)
+
+
+def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
+         ranking: Ranking) -> Matches:
+    """The passages matching ``strict`` (every word) and, with ``match="auto"`` or
+    ``"any"``, ``loose`` (the question reading), in steps."""
+    unit_results = [engine.evaluate(unit, ranking) for unit in strict.units]
+    units = tuple(ids for ids, _ in unit_results)
+    parts_ids, parts_scores, parts_steps = [], [], []
+    partner: dict[int, int] = {}
+    if match in ("auto", "all"):
+        ids, scores = engine.evaluate(strict.node, ranking)
+        parts_ids.append(ids)
+        parts_scores.append(scores)
+        parts_steps.append(np.zeros(len(ids), dtype=np.int64))
+    if match == "auto" and 1 < len(strict.units) <= MAX_UNITS:
+        pairs, pair_scores, second = _neighbours(engine, strict, unit_results, ranking)
+        taken = parts_ids[0]
+        keep = ~np.isin(pairs, taken) & ~np.isin(second, taken)
+        pairs, pair_scores, second = pairs[keep], pair_scores[keep], second[keep]
+        partner = dict(zip(pairs.tolist(), second.tolist()))
+        parts_ids.append(pairs)
+        parts_scores.append(pair_scores)
+        parts_steps.append(np.ones(len(pairs), dtype=np.int64))
+    if match in ("auto", "any") and loose is not None:
+        ids, scores = engine.evaluate(loose.node, ranking)
+        if parts_ids:
+            taken = np.concatenate(parts_ids + [np.array(list(partner.values()), dtype=np.int64)])
+            keep = ~np.isin(ids, taken)
+            ids, scores = ids[keep], scores[keep]
+        parts_ids.append(ids)
+        parts_scores.append(scores)
+        parts_steps.append(np.full(len(ids), 2, dtype=np.int64))
+    if not parts_ids:
+        empty = np.zeros(0, dtype=np.int64)
+        return Matches(empty, np.zeros(0), empty, {}, units, strict.unit_texts)
+    ids = np.concatenate(parts_ids)
+    order = np.argsort(ids, kind="stable")
+    return Matches(ids[order], np.concatenate(parts_scores)[order],
+                   np.concatenate(parts_steps)[order], partner, units, strict.unit_texts)
+
+
+def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking):
+    """(first passages, scores, second passages) of neighbouring pairs of passages of one
+    file that hold every word between them, neither alone; excluded words rule a pair
+    out if either passage has them."""
+    size = len(engine.columns.live)
+    cover = np.zeros(size + 1, dtype=np.uint64)
+    summed = np.zeros(size + 1, dtype=np.float64)
+    for number, (ids, scores) in enumerate(unit_results):
+        cover[ids] |= np.uint64(1 << number)
+        summed[ids] += scores
+    for node in strict.optional:
+        ids, scores = engine.evaluate(node, ranking)
+        summed[ids] += scores
+    full = np.uint64((1 << len(unit_results)) - 1)
+    candidates = np.flatnonzero(cover[:-1])
+    if not len(candidates):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), empty
+    nxt = candidates + 1
+    source_of, live = engine.columns.source_of, engine.columns.live
+    inside = nxt < size
+    candidates, nxt = candidates[inside], nxt[inside]
+    pair = ((cover[candidates] | cover[nxt]) == full) & (cover[candidates] != full) \
+        & (cover[nxt] != full) & (source_of[candidates] == source_of[nxt]) \
+        & live[candidates] & live[nxt]
+    first, second = candidates[pair], nxt[pair]
+    if strict.exclude is not None and len(first):
+        excluded, _ = engine.evaluate(strict.exclude, ranking)
+        keep = ~np.isin(first, excluded) & ~np.isin(second, excluded)
+        first, second = first[keep], second[keep]
+    return first.astype(np.int64), summed[first] + summed[second], second.astype(np.int64)
