@@ -35,7 +35,7 @@ from pathlib import Path
 
 from importlib import util
 
-from search import Index, QueryError
+from search import Index, QueryError, splitter
 from search.analysis import ArabicAnalyzer
 from search.passages import decode_bytes, iter_corpus_files, read_passages
 
@@ -248,12 +248,16 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, help="append the Markdown tables to this file")
     parser.add_argument("--label", default="", help="heading of this run in --out")
+    parser.add_argument("--target", type=int, help="try another search.splitter.TARGET_WORDS")
     args = parser.parse_args(argv)
+    if args.target:  # read by split_passages at each call, here and in Index.build
+        splitter.TARGET_WORDS, splitter.LONG_WORDS = args.target, args.target * 3 // 2
     targets = [(name, collections_module.collection(name)) for name in args.collection]
     targets += [(str(path), path) for path in args.corpus]
     if not targets:
         targets = [(name, collections_module.collection(name)) for name in collections_module.COLLECTIONS]
-    report = [f"## {args.label or 'run'}", "", machine(), ""]
+    report = [f"## {args.label or 'run'}", "",
+              f"{machine()}, TARGET_WORDS: {splitter.TARGET_WORDS}", ""]
     print(report[2], flush=True)
     for name, corpus in targets:
         report += run(name, corpus, args)
