@@ -1,25 +1,48 @@
-"""Known-item search: can a reader find a passage again, however they type its words?
+"""Known-item search: can a reader find a text again, however they type its words?
 
-    python bench/known_item.py [CORPUS] [--queries-per-passage 3] [--words 3] [--seed 7]
+    python bench/known_item.py [--collection NAME ...] [CORPUS ...] [--queries 300] [--seed 7]
+                               [--out bench/results/known-item-collections.md] [--label TEXT]
 
-For every passage of the corpus (default: the sample corpus in index_data/), pick a few
-of its words at random (a fixed seed; stop words and one-letter words skipped), type
-them the way people type Arabic, search (all words must match, as in the search box),
-and find the passage's rank. Each way of typing is one row: success@1 (the passage is
-the first hit) and MRR@10. A typing changes only the query; the text stays as written.
+Runs on each collection of ``bench/collections.py`` (all of them by default; each is built
+first if missing) or on corpus folders given by path. Queries come from the TEXT of the
+files, not from passages as split, since splitting is what is measured: a file is drawn
+at random, then a span of 3 or 4 consecutive words of it (words with an Arabic letter,
+trimmed of punctuation; at least two words that are not stop words). Every second query
+asks for a span that crosses a line break, where the file has one (so about half of the
+queries cross a line break; the share is printed per collection). A query is the span's
+words typed one way (all words must match, as in the search box); a hit is right if its
+passage overlaps the span (a span split between two passages is found by either), and
+the rank of the first right hit counts: success@1 and MRR@10 for each way of typing,
+overall and for the spans that cross a line break and those that do not. A typing
+changes only the query; the text stays as written. Index size on disk, build seconds
+and passages per collection are printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
+import platform
 import random
 import re
+import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from search import Index, QueryError
+from importlib import util
+
+from search import Index, QueryError, splitter
 from search.analysis import ArabicAnalyzer
+from search.passages import decode_bytes, iter_corpus_files, read_passages
+
+# bench/collections.py by path: under its own name it would be the standard library's module.
+_spec = util.spec_from_file_location("bench_collections", Path(__file__).with_name("collections.py"))
+collections_module = util.module_from_spec(_spec)
+_spec.loader.exec_module(collections_module)
 
 HARAKAT = "\u064e\u064f\u0650\u0652"
 ALEF_FORMS = "اأإآ"
@@ -90,69 +113,158 @@ TYPINGS = {
 }
 
 
-def content_words(text: str) -> list[str]:
-    """Words of ``text`` that the analyzer keeps (not stop words), as written."""
-    analyzer = ArabicAnalyzer(stem=False)
-    return [text[t.startchar:t.endchar] for t in analyzer(text, chars=True)
-            if len(t.text) > 1 and re.search("[\u0621-\u064a]", t.text)]
+
+ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
+# Edges to trim from a word: anything but Arabic letters and marks (punctuation, RLM, quotes).
+_EDGES = re.compile("^[^\u0621-\u065f\u0670-\u06d3]+|[^\u0621-\u065f\u0670-\u06d3]+$")
+_ANALYZER = ArabicAnalyzer(stem=False)
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[str, ...]  # as written
+    targets: frozenset[str]  # ids of the passages the span overlaps
+    crosses: bool  # the span crosses a line break
+
+
+def file_words(text: str) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` that have an Arabic letter, trimmed of punctuation."""
+    found = []
+    for match in re.finditer(r"\S+", text):
+        trimmed = _EDGES.sub("", match.group())
+        if trimmed and ARABIC_LETTER.search(trimmed):
+            start = match.start() + match.group().index(trimmed)
+            found.append((start, start + len(trimmed)))
+    return found
+
+
+def kept_words(words: list[str]) -> int:
+    """How many of ``words`` the analyzer keeps (not stop words, more than one letter)."""
+    return sum(1 for t in _ANALYZER(" ".join(words)) if len(t.text) > 1)
+
+
+def draw_queries(files, count: int, rng: random.Random) -> list[Query]:
+    """``count`` spans from ``files`` (source, text, passages), every second one crossing
+    a line break where the drawn file has one."""
+    queries = []
+    while len(queries) < count:
+        source, text, passages = files[rng.randrange(len(files))]
+        words = file_words(text)
+        size = rng.choice((3, 4))
+        if len(words) < size:
+            continue
+        starts = list(range(len(words) - size + 1))
+        crossing = [i for i in starts if "\n" in text[words[i][0]:words[i + size - 1][1]]]
+        want_cross = len(queries) % 2 == 0 and crossing
+        pool = crossing if want_cross else starts
+        for _ in range(20):
+            i = rng.choice(pool)
+            span = words[i:i + size]
+            written = [text[a:b] for a, b in span]
+            if kept_words(written) >= 2:
+                start, end = span[0][0], span[-1][1]
+                targets = frozenset(f"{source}#{p.number}" for p in passages
+                                    if p.start < end and p.end > start)
+                queries.append(Query(tuple(written), targets, "\n" in text[start:end]))
+                break
+    return queries
+
+
+def load_files(corpus: Path):
+    files = []
+    for source, path in iter_corpus_files(corpus):
+        text, _ = decode_bytes(path.read_bytes())
+        files.append((source, text, read_passages(path, corpus)))
+    return files
+
+
+def folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def rank(index, query: str, targets: frozenset[str]) -> int | None:
+    try:
+        hits = index.ranked_ids(query, limit=10, match="all")
+    except QueryError:
+        return None
+    for position, (found, _score) in enumerate(hits, 1):
+        if found in targets:
+            return position
+    return None
+
+
+def mrr(ranks) -> float:
+    ranks = list(ranks)
+    return sum(1 / r for r in ranks if r and r <= 10) / len(ranks) if ranks else float("nan")
+
+
+def run(name: str, corpus: Path, args) -> list[str]:
+    """Measure one collection; return its Markdown section."""
+    files = load_files(corpus)
+    passages = sum(len(p) for _, _, p in files)
+    words = sum(len(t.split()) for _, t, _ in files)
+    queries = draw_queries(files, args.queries, random.Random(f"{args.seed}-{name}"))
+    crossing = sum(q.crosses for q in queries)
+    with tempfile.TemporaryDirectory(prefix="known-item-") as scratch:
+        started = time.perf_counter()
+        index = Index.build(corpus, Path(scratch) / "index")
+        build_s = time.perf_counter() - started
+        size = folder_size(Path(scratch) / "index")
+        lines = [f"### {name}", "",
+                 f"{len(files):,} files, {words:,} words, {passages:,} passages "
+                 f"({words / max(1, passages):.1f} words each); index {size / 1e6:.1f} MB, "
+                 f"built in {build_s:.1f} s; {len(queries)} queries, "
+                 f"{crossing} ({crossing / len(queries):.0%}) crossing a line break.", "",
+                 "| typing | success@1 | MRR@10 | MRR@10 crossing a line | MRR@10 within a line |",
+                 "|---|---:|---:|---:|---:|"]
+        print("\n".join(lines), flush=True)
+        for typing_name, typing in TYPINGS.items():
+            rng = random.Random(f"{args.seed}-{name}-{typing_name}")
+            ranks = [(rank(index, " ".join(typing(_EDGES.sub("", w), rng) for w in q.words),
+                           q.targets), q.crosses) for q in queries]
+            at_1 = sum(1 for r, _ in ranks if r == 1) / len(ranks)
+            row = (f"| {typing_name} | {at_1:.3f} | {mrr(r for r, _ in ranks):.3f} "
+                   f"| {mrr(r for r, c in ranks if c):.3f} | {mrr(r for r, c in ranks if not c):.3f} |")
+            lines.append(row)
+            print(row, flush=True)
+        index.close()
+    return [*lines, ""]
+
+
+def machine() -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=Path(__file__).parent).stdout.strip()
+    return (f"date: {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}, "
+            f"commit: {commit}, cpus: {os.cpu_count()}, python: {platform.python_version()}, "
+            f"platform: {platform.platform()}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", nargs="?", default="index_data")
-    parser.add_argument("--queries-per-passage", type=int, default=3)
-    parser.add_argument("--words", type=int, default=3, help="words per query")
+    parser.add_argument("corpus", nargs="*", type=Path, help="corpus folders to measure too")
+    parser.add_argument("--collection", action="append", default=[],
+                        help=f"one of {', '.join(collections_module.COLLECTIONS)} (repeat; default: all)")
+    parser.add_argument("--queries", type=int, default=300, help="queries per collection")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="append the Markdown tables to this file")
+    parser.add_argument("--label", default="", help="heading of this run in --out")
+    parser.add_argument("--target", type=int, help="try another search.splitter.TARGET_WORDS")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="known-item-") as scratch:
-        index = Index.build(args.corpus, Path(scratch) / "index")
-        passages = [(hit_source, number) for hit_source in index.sources()
-                    for number in range(1, 10_000)
-                    if _exists(index, hit_source, number)]
-        print(f"{'typing':<28} {'queries':>7} {'success@1':>9} {'MRR@10':>7}")
-        picks = random.Random(args.seed)  # the same words for every typing
-        samples = []
-        for source, number in passages:
-            words = content_words(_text(index, source, number))
-            if len(words) >= args.words:
-                samples.extend((f"{source}#{number}", picks.sample(words, args.words))
-                               for _ in range(args.queries_per_passage))
-        for name, typing in TYPINGS.items():
-            rng = random.Random(f"{args.seed}-{name}")
-            ranks = [_rank(index, " ".join(typing(w, rng) for w in words), wanted)
-                     for wanted, words in samples]
-            hits_at_1 = sum(1 for r in ranks if r == 1) / len(ranks)
-            mrr = sum(1 / r for r in ranks if r and r <= 10) / len(ranks)
-            print(f"{name:<28} {len(ranks):>7} {hits_at_1:>9.3f} {mrr:>7.3f}", flush=True)
+    if args.target:  # read by split_passages at each call, here and in Index.build
+        splitter.TARGET_WORDS, splitter.LONG_WORDS = args.target, args.target * 3 // 2
+    targets = [(name, collections_module.collection(name)) for name in args.collection]
+    targets += [(str(path), path) for path in args.corpus]
+    if not targets:
+        targets = [(name, collections_module.collection(name)) for name in collections_module.COLLECTIONS]
+    report = [f"## {args.label or 'run'}", "",
+              f"{machine()}, TARGET_WORDS: {splitter.TARGET_WORDS}", ""]
+    print(report[2], flush=True)
+    for name, corpus in targets:
+        report += run(name, corpus, args)
+    if args.out:
+        with args.out.open("a", encoding="utf-8") as out:
+            out.write("\n".join(report) + "\n")
     return 0
-
-
-_DOCUMENTS: dict[str, dict[int, str]] = {}
-
-
-def _document(index, source):
-    if source not in _DOCUMENTS:
-        _DOCUMENTS[source] = {p.number: p.text for p in index.document(source).passages}
-    return _DOCUMENTS[source]
-
-
-def _exists(index, source, number) -> bool:
-    return number in _document(index, source)
-
-
-def _text(index, source, number) -> str:
-    return _document(index, source)[number]
-
-
-def _rank(index, query: str, wanted: str) -> int | None:
-    try:
-        result = index.search(query, per_page=10)
-    except QueryError:
-        return None
-    for rank, hit in enumerate(result.hits, 1):
-        if hit.id == wanted:
-            return rank
-    return None
 
 
 if __name__ == "__main__":

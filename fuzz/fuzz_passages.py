@@ -15,7 +15,8 @@ import atheris
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 with atheris.instrument_imports(include=["search"]):
-    from search.passages import MAX_WORDS, UndecodableFileError, decode_bytes, split_passages
+    from search.passages import UndecodableFileError, decode_bytes, split_passages
+    from search.splitter import MAX_WORDS
 
 
 def test_one_input(data: bytes) -> None:

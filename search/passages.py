@@ -15,23 +15,12 @@ Decoding rules (``decode_bytes``), in order:
 6. CRLF and lone CR become "\\n"; spans index the text AFTER this step. Nothing else changes:
    no Unicode normalisation (the analyzer does that), so snippets show the original.
 
-Splitting rules (``split_passages``):
-
-1. Every non-blank line is a paragraph (the news files put one paragraph per line).
-2. A passage is trimmed of surrounding whitespace, and still ``decoded[start:end] == text``.
-3. A short first line (at most 15 words and 120 characters, not ending like a sentence or a
-   clause; ? ! ؟ are fine) is the file's title. It stays passage 1, so its words are searchable.
-4. A paragraph longer than MAX_WORDS words is cut after sentence ends (a word ending in
-   . ! ? ؟ ؛ ۔ or …, optionally followed by closing quotes or brackets). Sentences are packed
-   greedily; a tail under MIN_WORDS takes sentences from the passage before it. A sentence
-   longer than MAX_WORDS is cut between words into equal parts. "3.5" is one word, never an end.
-5. Passages are numbered from 1 in file order.
+Splitting decoded text into passages is ``search.splitter.split_passages`` (its rules are there).
 """
 
 from __future__ import annotations
 
 import codecs
-import math
 import os
 import re
 from collections.abc import Iterator
@@ -40,18 +29,7 @@ from pathlib import Path
 
 from search.errors import SearchError
 
-MAX_WORDS = 200
-MIN_WORDS = 20  # a shorter tail passage borrows sentences: tiny hits read badly
-TITLE_MAX_WORDS = 15
-TITLE_MAX_CHARS = 120
 BINARY_CONTROL_SHARE = 0.05  # random bytes hold ~11% C0 controls; text holds almost none
-
-SENTENCE_MARKS = ".!?\u061f\u061b\u06d4\u2026"  # . ! ? ؟ ؛ ۔ …
-CLOSERS = "\"'\u201d\u2019\u00bb\u203a)]}"  # " ' ” ’ » › ) ] }
-_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_MARKS)}][{re.escape(CLOSERS)}]*$")
-# A first line ending in a full stop is the first sentence, one ending in ، , : or ; goes on.
-_NOT_A_TITLE_END = re.compile(f"[.\u061b\u06d4\u2026\u060c,:;][{re.escape(CLOSERS)}]*$")
-_WORD = re.compile(r"\S+")  # \S agrees with str.split(), so "words" means the same everywhere
 
 # UTF-32 first: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -145,60 +123,8 @@ def _arabic_score(text: str) -> int:
     return letters + 3 * text.count(ARABIC_ARTICLE) - 3 * len(_UNLIKELY.findall(text))
 
 
-def split_passages(text: str, source: str) -> list[Passage]:
-    """Split decoded text into numbered passages by the splitting rules above.
-
-    >>> [(p.number, p.text, p.title) for p in split_passages("أخبار اليوم\\n\\nوصل الوفد. بدأ الاجتماع.", "a.txt")]
-    [(1, 'أخبار اليوم', 'أخبار اليوم'), (2, 'وصل الوفد. بدأ الاجتماع.', 'أخبار اليوم')]
-    """
-    paragraphs, line_start = [], 0
-    for line in text.split("\n"):
-        words = [m.span() for m in _WORD.finditer(text, line_start, line_start + len(line))]
-        if words:
-            paragraphs.append(words)
-        line_start += len(line) + 1
-    title = _title(text, paragraphs[0]) if paragraphs else None
-    chunks = [chunk for words in paragraphs for chunk in _chunks(text, words)]
-    return [
-        Passage(source, number, text[chunk[0][0] : chunk[-1][1]], chunk[0][0], chunk[-1][1], title)
-        for number, chunk in enumerate(chunks, start=1)
-    ]
-
-
-def _title(text: str, words: list[tuple[int, int]]) -> str | None:
-    line = text[words[0][0] : words[-1][1]]
-    if len(words) > TITLE_MAX_WORDS or len(line) > TITLE_MAX_CHARS or _NOT_A_TITLE_END.search(line):
-        return None
-    return line
-
-
-def _chunks(text: str, words: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Group one paragraph's word spans into passages of at most MAX_WORDS words."""
-    if len(words) <= MAX_WORDS:
-        return [words]
-    groups: list[list[list[tuple[int, int]]]] = [[]]  # passages as lists of sentences
-    for sentence in _sentences(text, words):
-        if groups[-1] and sum(map(len, groups[-1])) + len(sentence) > MAX_WORDS:
-            groups.append([])
-        groups[-1].append(sentence)
-    while len(groups) > 1 and len(groups[-2]) > 1:  # balance a tiny tail
-        tail = sum(map(len, groups[-1]))
-        if tail >= MIN_WORDS or tail + len(groups[-2][-1]) > MAX_WORDS:
-            break
-        groups[-1].insert(0, groups[-2].pop())
-    return [[span for sentence in group for span in sentence] for group in groups]
-
-
-def _sentences(text: str, words: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Word spans grouped into sentences, each of at most MAX_WORDS words."""
-    sentences, current = [], []
-    for i, (start, end) in enumerate(words):
-        current.append((start, end))
-        if _SENTENCE_END.search(text, start, end) or i == len(words) - 1:
-            size = math.ceil(len(current) / math.ceil(len(current) / MAX_WORDS))  # equal parts
-            sentences.extend(current[j : j + size] for j in range(0, len(current), size))
-            current = []
-    return sentences
+# After Passage: search.splitter builds Passages, and importing it first imports this module.
+from search.splitter import split_passages  # noqa: E402
 
 
 def read_passages(path: str | os.PathLike, root: str | os.PathLike) -> list[Passage]:

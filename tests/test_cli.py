@@ -58,7 +58,7 @@ def test_index_builds_then_updates(runner, tmp_path, edge_corpus):
     built = runner.invoke(main, ["index", str(edge_corpus), "--index", index])
     assert built.exit_code == 0, built.output
     assert "Index built" in built.stdout
-    assert "10 file(s) indexed" in built.stdout and "34 passage(s)" in built.stdout
+    assert "10 file(s) indexed" in built.stdout and "14 passage(s)" in built.stdout
     assert "skipped binary.txt: binary file" in built.stderr
     assert "skipped empty.txt: empty file" in built.stderr
     updated = runner.invoke(main, ["index", str(edge_corpus), "--index", index])

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from search import Index, QueryError, SearchResult
-from search.passages import MAX_WORDS, UndecodableFileError, decode_bytes, read_passages, split_passages
+from search.passages import UndecodableFileError, decode_bytes, read_passages, split_passages
+from search.splitter import MAX_WORDS
 from web import create_app
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -57,10 +57,10 @@ def leftovers(index_dir):
 def test_build_then_open(corpus, index_dir):
     report = writer.build(corpus, index_dir)
     built = Index.open(index_dir)
-    assert (report.files, report.passages, report.skipped) == (3, 6, [])
+    assert (report.files, report.passages, report.skipped) == (3, 3, [])  # title and text join
     opened = Index.open(index_dir)
     assert opened.sources() == sorted(FILES) == built.sources()
-    assert len(opened) == 6
+    assert len(opened) == 3
     assert sources_of(opened, "الحديقة") == {"south.txt"}
 
 
@@ -73,7 +73,7 @@ def test_update_reindexes_only_changed_files(corpus, index_dir):
     (corpus / "east.txt").unlink()
     report = index.update()
     assert (report.files, report.unchanged, report.removed) == (2, 1, 1)
-    assert report.passages == 4
+    assert report.passages == 2
     assert sources_of(index, "الثلوج") == {"north.txt"}
     assert sources_of(index, "أمطار") == set()
     assert sources_of(index, "السفينة") == {"west.txt"}
@@ -88,7 +88,7 @@ def test_unchanged_update_changes_nothing(corpus, index_dir):
     report = index.update()
     assert (report.files, report.unchanged, report.removed, report.passages) == (0, 3, 0, 0)
     assert report.skipped == [] and report.kept == []
-    assert len(index) == 6
+    assert len(index) == 3
 
 
 def test_file_turned_binary_keeps_previous_passages(corpus, index_dir):
