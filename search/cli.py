@@ -90,16 +90,22 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs):
 @click.option("--source", "sources", multiple=True, help="Only this source file (repeatable).")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(min=1, max=100), default=10, show_default=True)
+@click.option("--match", type=click.Choice(["auto", "all", "any"]), default="auto",
+              show_default=True,
+              help="auto: passages with every word first, then neighbouring passages that "
+                   "hold them together, then passages with some of them; all: every word; "
+                   "any: read QUERY as a question.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search_command(query, index_dir, sources, page, per_page, as_json):
+def search_command(query, index_dir, sources, page, per_page, match, as_json):
     """Search the index for QUERY.
 
-    Plain words must all appear (in any spelling or form); "quoted words" form a
-    phrase; -word excludes; a OR b; word* matches words starting with word.
+    Plain words (in any spelling or form): passages with all of them first; "quoted
+    words" form a phrase; "words"~N or a NEAR/N b: within N words; -word, NOT word or
+    بدون:word excludes; a OR b (or, أو); word* matches words starting with word.
     """
     try:
         result = Index.open(index_dir).search(query, page=page, per_page=per_page,
-                                              sources=sources)
+                                              sources=sources, match=match)
     except (SearchError, ValueError) as error:
         code = getattr(error, "code", "bad_request")
         if as_json:
@@ -118,11 +124,18 @@ def _print_result(result) -> None:
     first = (result.page - 1) * result.per_page + 1
     click.echo(f"{result.total} passage(s) match «{result.query}» ({result.took_ms:.1f} ms); "
                f"page {result.page} of {result.pages}.")
-    if result.suggestion:
+    if result.corrected:
+        click.echo(f"Nothing matched «{result.query}»: showing results for «{result.corrected}».")
+    elif result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    for word, forms in result.related:
+        click.echo(f"«{word}» is not in the index: searched {', '.join(forms[:5])}"
+                   + (" ..." if len(forms) > 5 else ""))
     for number, hit in enumerate(result.hits, first):
         click.echo(f"\n{number}. {hit.source} #{hit.passage}  (score {hit.score:.2f})")
         click.echo("   " + _terminal_snippet(hit.snippet))
+        if hit.missing:
+            click.echo("   missing: " + ", ".join(hit.missing))
     if result.facets:
         click.echo("\nBy source: " + ", ".join(f"{f.value} ({f.count})" for f in result.facets))
 

@@ -275,10 +275,11 @@ class Index:
         engine = current.engine
         strict, loose, found = self._find(current, local, query, match, sources, ranking)
         suggestion = corrected = None
-        if not len(found.ids):
+        unknown = {text for text, ids in zip(strict.unit_texts, found.units) if not len(ids)}
+        if not len(found.ids) or unknown or strict.related:
             suggestion = did_you_mean(self, query, list(strict.words),
                                       self._searcher(current).reader(), engine.stored_fields)
-            if suggestion and match == "auto":
+            if suggestion and match == "auto" and not len(found.ids):
                 strict, loose, found = self._find(current, local, suggestion, match,
                                                   sources, ranking)
                 corrected = suggestion

@@ -175,9 +175,12 @@ class Planner:
         if not required and not optional:
             words = " ".join(c.text for g in groups for c in g if not c.negated)
             raise QueryError("nothing_to_search", words=words)
-        if match == "any":
-            every = required + [self._weighed(node) for node in optional]
-            node = every[0] if len(every) == 1 else Any(tuple(every))
+        if match == "any" and required:  # common words only add to the others' scores
+            node = required[0] if len(required) == 1 else Any(tuple(required))
+            if optional:
+                node = All((node,), tuple(self._weighed(n) for n in optional))
+        elif match == "any":
+            node = optional[0] if len(optional) == 1 else Any(tuple(optional))
         elif not required:  # only common words: they are what is searched for
             node = optional[0] if len(optional) == 1 else All(tuple(optional))
         elif optional:

@@ -15,8 +15,8 @@ from search.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
-               "suggestion", "took_ms"}
-HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text"}
+               "suggestion", "took_ms", "normalized_query", "match"}
+HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text", "step", "missing"}
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +100,10 @@ def test_search_json_shape(runner, index_dir):
 
 
 def test_search_json_suggestion(runner, index_dir):
-    data = json.loads(search(runner, index_dir, "بوتن", "--json").stdout)
+    data = json.loads(search(runner, index_dir, "بوتن", "--json", "--match", "all").stdout)
     assert (data["total"], data["hits"], data["suggestion"]) == (0, [], "بوتين")
+    relaxed = json.loads(search(runner, index_dir, "بوتن", "--json").stdout)
+    assert relaxed["total"] > 0 and relaxed["match"]["corrected"] == "بوتين"
 
 
 def test_search_json_source_filter_and_page(runner, index_dir):

@@ -73,6 +73,11 @@ class Reference:
             return {}
         children = node.parts if isinstance(node, (plan.Phrase, plan.Near)) else node.children
         parts = [self.score(child) for child in children]
+        if isinstance(node, plan.All) and node.optional:
+            required = self.score(plan.All(node.children))
+            extras = [self.score(child) for child in node.optional]
+            return {d: s + sum(extra.get(d, 0.0) for extra in extras)
+                    for d, s in required.items()}
         if isinstance(node, plan.Any):
             docs = set().union(*parts)
         else:

@@ -109,6 +109,9 @@ def is_word_char(char):
 
 
 def hits(index, query, **kwargs):
+    """The hits of a search that requires every word (matching that relaxes has tests
+    of its own)."""
+    kwargs.setdefault("match", "all")
     result = index.search(query, per_page=100, **kwargs)
     assert result.total <= 100, "raise per_page: the test would miss hits"
     return result.hits
@@ -354,9 +357,16 @@ def test_unknown_source_raises(sample_index):
 
 
 def test_did_you_mean_for_misspelt_word(sample_index):
-    result = sample_index.search("بوتن")
+    result = sample_index.search("بوتن", match="all")
     assert result.total == 0 and result.suggestion == "بوتين"
     assert sample_index.search(result.suggestion).total > 0
+
+
+def test_a_search_that_finds_nothing_is_run_again_on_its_correction(sample_index):
+    result = sample_index.search("بوتن")
+    assert result.corrected == "بوتين" and result.suggestion == "بوتين"
+    assert result.total == sample_index.search("بوتين").total > 0
+    assert result.to_dict()["match"]["corrected"] == "بوتين"
 
 
 @pytest.mark.parametrize("query, suggestion", [
@@ -365,8 +375,10 @@ def test_did_you_mean_for_misspelt_word(sample_index):
     ("سورية بوتن", "سورية بوتين"),                   # a name variant is not "unknown"
 ])
 def test_did_you_mean_replaces_the_word_as_typed(sample_index, query, suggestion):
-    result = sample_index.search(query)
+    result = sample_index.search(query, match="all")
     assert result.total == 0 and result.suggestion == suggestion
+    relaxed = sample_index.search(query)  # what it finds meanwhile; still the suggestion
+    assert relaxed.total > 0 and relaxed.suggestion == suggestion
 
 
 def test_autocomplete_folds_what_is_typed_like_the_text(sample_index):
@@ -502,10 +514,13 @@ def test_search_marks_last_word_of_long_file(tmp_path):
 def test_to_dict_has_documented_keys(sample_index):
     result = sample_index.search("وزارة الدفاع", per_page=2).to_dict()
     assert set(result) == {"ok", "query", "total", "page", "per_page", "hits", "facets",
-                           "facet_totals", "suggestion", "took_ms"}
+                           "facet_totals", "suggestion", "took_ms", "normalized_query",
+                           "match"}
     assert result["ok"] is True
     assert [set(hit) for hit in result["hits"]] == \
-        [{"id", "source", "passage", "score", "snippet", "text"}] * 2
+        [{"id", "source", "passage", "score", "snippet", "text", "step", "missing"}] * 2
+    assert set(result["match"]) == {"strategy", "step", "steps", "missing", "related",
+                                    "corrected"}
     assert set(result["facets"]) == {"source"}
     assert all(set(f) == {"value", "count"} for f in result["facets"]["source"])
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result

@@ -25,8 +25,8 @@ SCRIPT = '<script>alert("x")</script>'
 IMG = '"><img src=x onerror=alert(2)>'
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
 API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
-            "suggestion", "took_ms"]
-HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text"]
+            "suggestion", "took_ms", "normalized_query", "match"]
+HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text", "step", "missing"]
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -143,13 +143,15 @@ def test_no_results_shows_tips(client):
 
 
 def test_did_you_mean_links_to_the_suggestion(client, sample_index):
-    suggestion = sample_index.search("الدفاغ").suggestion
+    suggestion = sample_index.search("الدفاغ", match="all").suggestion
     assert suggestion
-    html = client.get("/", query_string={"q": "الدفاغ"}).get_data(as_text=True)
+    html = client.get("/", query_string={"q": "الدفاغ", "match": "all"}).get_data(as_text=True)
     (href,) = re.findall(r'<p class="suggestion">هل تقصد: <a href="([^"]*)"', html)
-    assert query_of(unescape(href)) == {"q": [suggestion]}
-    body = client.get("/api/search", query_string={"q": "الدفاغ"}).get_json()
+    assert query_of(unescape(href)) == {"q": [suggestion], "match": ["all"]}
+    body = client.get("/api/search", query_string={"q": "الدفاغ", "match": "all"}).get_json()
     assert body["suggestion"] == suggestion
+    relaxed = client.get("/", query_string={"q": "الدفاغ"}).get_data(as_text=True)
+    assert 'class="suggestion corrected"' in relaxed  # searched on the correction
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -750,7 +752,10 @@ def test_facets_fold_behind_a_summary(client):
 @pytest.fixture(scope="module")
 def long_doc(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("long-corpus")
-    paragraphs = [f"فقرة رقم {n} عن {'الدفاع' if n % 4 == 0 else 'الطقس'}." for n in range(1, 31)]
+    # Paragraphs long enough to be one passage each (short ones join their neighbours).
+    filler = " ".join(["وصف طويل للحال"] * 30)
+    paragraphs = [f"فقرة رقم {n} عن {'الدفاع' if n % 4 == 0 else 'الطقس'} {filler}."
+                  for n in range(1, 31)]
     (corpus / "long.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     index = Index.build(corpus, tmp_path_factory.mktemp("long") / "index")
     app = create_app({"TESTING": True, "INDEX_DIR": str(index.index_dir), "DOCUMENT_WINDOW": 10})

@@ -27,6 +27,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from search import messages
+from search.relax import MATCHES
 from search.errors import (
     BuildInProgressError,
     IndexNotFoundError,
@@ -95,6 +96,7 @@ class SearchArgs:
     per_page: int = 10
     sources: tuple[str, ...] = ()
     per_page_given: bool = False
+    match: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,11 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     sources = tuple(dict.fromkeys(s for s in args.getlist("source") if s))
     if len(sources) > config["MAX_SOURCES"]:
         raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
-    return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args)
+    match = args.get("match") or "auto"
+    if match not in MATCHES:
+        raise InputError("bad_choice", name="match", choices=", ".join(MATCHES))
+    return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args,
+                      match=match)
 
 
 #: Longest page or per_page number read; Python refuses to convert over 4,300 digits.
@@ -155,7 +161,7 @@ def run_search(args: SearchArgs, per_page: int | None = None, page: int | None =
     """``Index.search``; an unknown source raises ``UnknownSourceError``."""
     return get_index().search(
         args.q, page=page or args.page, per_page=per_page or args.per_page,
-        sources=args.sources or None,
+        sources=args.sources or None, match=args.match,
     )
 
 
@@ -168,6 +174,8 @@ def search_params(args: SearchArgs, **changes) -> dict:
     params = {"q": args.q, "source": list(args.sources)}
     if args.per_page_given:
         params["per_page"] = args.per_page
+    if args.match != "auto":
+        params["match"] = args.match
     if args.page != 1:
         params["page"] = args.page
     return params
