@@ -687,7 +687,7 @@ def test_search_within_results_adds_words_to_the_query(client, sample_index):
                                               "per_page": 20, "page": 3})
     assert response.status_code == 303
     assert query_of(response.headers["Location"]) == {
-        "q": [f"{MANY} روسيا"], "source": [source], "per_page": ["20"]}
+        "q": [f"{MANY} روسيا"], "source": [source], "per_page": ["20"], "match": ["all"]}
     html = client.get("/", query_string={"q": MANY}).get_data(as_text=True)
     assert 'name="within"' in html and '<label for="within">' in html
 

@@ -257,7 +257,9 @@ def search():
     if within:
         # Search within results: the words join the query; the address shows the whole query.
         args = parse_args(request.args, require_query=False)
-        return redirect(search_url(args, q=f"{args.q} {within}".strip(), page=1), code=303)
+        # Narrowing means every word: passages that lack some are not "within" the results.
+        return redirect(search_url(args, q=f"{args.q} {within}".strip(), page=1, match="all"),
+                        code=303)
     if not request.args.get("q", "").strip():
         parse_args(request.args, require_query=False)
         return render_template("search.html", query="", examples=EXAMPLE_QUERIES, home=True)
