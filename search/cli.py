@@ -158,14 +158,18 @@ def analyze_command(text):
 @main.command("serve")
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
+              help="Port (0: a free one, printed).")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Worker threads; more add memory (a searcher each), not speed.")
-def serve_command(index_dir, host, port, threads):
-    """Serve the search site with a production WSGI server (waitress)."""
+              help="Threads per worker process; more add memory (a searcher each), not speed.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes sharing the index  [default: one per core]")
+def serve_command(index_dir, host, port, threads, workers):
+    """Serve the search site with a production WSGI server (waitress), one worker
+    process per core."""
     from web.server import serve
 
-    serve(host=host, port=port, index_dir=index_dir, threads=threads)
+    serve(host=host, port=port, index_dir=index_dir, threads=threads, workers=workers)
 
 
 @main.command("eval")

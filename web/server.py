@@ -58,15 +58,18 @@ def make_server(
     index_dir: str | Path | None = None,
     threads: int = THREADS,
     app=None,
+    sockets=None,
 ):
     """A bound waitress server for the app (``port=0`` picks a free port).
 
     ``server.effective_port`` is the port bound; ``server.run()`` serves until
-    ``server.close()``.
+    ``server.close()``. ``sockets``: listening sockets to serve instead of binding
+    ``host`` and ``port`` (``web.workers``).
     """
     if app is None:
         app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
-    server = create_server(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+    where = {"sockets": sockets} if sockets else {"host": host, "port": port}
+    server = create_server(app, threads=threads, **where, **WAITRESS_OPTIONS)
     # One listening socket is the server; several (a name with IPv4 and IPv6 addresses)
     # are servers in its map.
     for listener in [server, *getattr(server, "map", {}).values()]:
@@ -88,12 +91,23 @@ def serve(
     port: int = 5000,
     index_dir: str | Path | None = None,
     threads: int = THREADS,
+    workers: int | None = None,
+    config: dict | None = None,
 ) -> None:
     """Serve the search site until interrupted (Ctrl+C).
 
     :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
+    :param workers: processes (``web.workers``); default one per core; 1 serves in this
+        process.
+    :param config: more settings for ``create_app`` (``CLUSTER``: a Dask scheduler).
     """
-    app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
+    app = create_app({**({"INDEX_DIR": str(index_dir)} if index_dir else {}), **(config or {})}
+                     or None)
+    if workers is None or workers > 1:
+        from .workers import default_workers, serve_workers
+
+        raise SystemExit(serve_workers(app, host, port, threads, workers or default_workers(),
+                                       preload=lambda: _warm(app)))
     server = make_server(host, port, threads=threads, app=app)
     # Open the index and read its per-document arrays now, not on the first request.
     threading.Thread(target=_warm, args=(app,), daemon=True).start()
