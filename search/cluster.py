@@ -158,13 +158,10 @@ def _client(address):
 
 def _gather(client, futures, what: str, timeout: float = TIMEOUT) -> list:
     """Every shard's answer, or ClusterError: never some of them."""
-    from distributed import wait
-
+    deadline = time.monotonic() + timeout
     try:
-        done = wait(futures, timeout=timeout)
-        if done.not_done:
-            raise TimeoutError
-        return client.gather(futures)
+        return [future.result(timeout=max(0.0, deadline - time.monotonic()))
+                for future in futures]
     except SearchError:
         raise
     except TimeoutError:

@@ -107,7 +107,9 @@ def serve(
         from .workers import default_workers, serve_workers
 
         raise SystemExit(serve_workers(app, host, port, threads, workers or default_workers(),
-                                       preload=lambda: _warm(app)))
+                                       # A Dask client must not cross a fork.
+                                       preload=None if app.config["CLUSTER"] else
+                                       lambda: _warm(app)))
     server = make_server(host, port, threads=threads, app=app)
     # Open the index and read its per-document arrays now, not on the first request.
     threading.Thread(target=_warm, args=(app,), daemon=True).start()
