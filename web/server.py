@@ -91,14 +91,14 @@ def serve(
     port: int = 5000,
     index_dir: str | Path | None = None,
     threads: int = THREADS,
-    workers: int | None = None,
+    workers: int | None = 1,
     config: dict | None = None,
 ) -> None:
     """Serve the search site until interrupted (Ctrl+C).
 
     :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
-    :param workers: processes (``web.workers``); default one per core; 1 serves in this
-        process.
+    :param workers: processes (``web.workers``); None: one per core (the command's
+        default); 1 serves in this process.
     :param config: more settings for ``create_app`` (``CLUSTER``: a Dask scheduler).
     """
     app = create_app({**({"INDEX_DIR": str(index_dir)} if index_dir else {}), **(config or {})}
