@@ -10,7 +10,7 @@ PORT ?= 5000
 $(BIN)/arabic-search: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,cluster]'
 	touch $@
 
 setup: $(BIN)/arabic-search

@@ -121,12 +121,14 @@ def free_port() -> int:
 
 
 class Server:
-    """``arabic-search serve`` in a child process, stopped (SIGINT, then SIGKILL) on exit."""
+    """``arabic-search serve`` in a child process (``workers`` processes under it), stopped
+    (SIGINT, then SIGKILL) on exit."""
 
-    def __init__(self, index_dir: Path, threads: int):
+    def __init__(self, index_dir: Path, threads: int, workers: int = 1):
         self.port = free_port()
         command = [sys.executable, "-m", "search", "serve", "--index", str(index_dir),
-                   "--host", HOST, "--port", str(self.port), "--threads", str(threads)]
+                   "--host", HOST, "--port", str(self.port), "--threads", str(threads),
+                   "--workers", str(workers)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         stdin=subprocess.DEVNULL, text=True, cwd=ROOT)
         deadline = time.monotonic() + READY_SECONDS
@@ -135,19 +137,42 @@ class Server:
             self.stop()
             raise SystemExit(f"the server did not start: {line!r}")
 
+    def pids(self) -> list[int]:
+        """The server process and its worker processes (Linux /proc)."""
+        found = [self.process.pid]
+        try:
+            for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+                found += [int(pid) for pid in (task / "children").read_text().split()]
+        except OSError:
+            pass
+        return found
+
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the server's processes so far (Linux /proc); a worker
+        replaced meanwhile is not counted."""
+        total = 0.0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def memory_mb(self) -> tuple[float, float]:
-        """(resident MB, of which private: RssAnon). The rest is the index's files, mapped
-        by every searcher: shared pages, counted once per mapping."""
+        """(resident MB, of which private: RssAnon), summed over the server's processes.
+        The rest is the index's files, mapped by every searcher: shared pages, counted
+        once per mapping (and per process)."""
         found = dict.fromkeys(("VmRSS", "RssAnon"), 0.0)
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            key = line.split(":")[0]
-            if key in found:
-                found[key] = int(line.split()[1]) / 1024
+        for pid in self.pids():
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                key = line.split(":")[0]
+                if key in found:
+                    found[key] += int(line.split()[1]) / 1024
         return found["VmRSS"], found["RssAnon"]
 
     def stop(self) -> None:
@@ -242,16 +267,50 @@ def run_python(port: int, paths: list[str], clients: int, seconds: float, max_re
             "max_ms": max(latencies, default=0) * 1000}
 
 
+class Churn:
+    """In a thread: ``arabic-search index CORPUS --rebuild``, then an update adding one
+    file, then one removing it (the corpus is left as it was)."""
+
+    def __init__(self, corpus: Path, index_dir: Path):
+        self.corpus, self.index_dir = Path(corpus), index_dir
+        self.steps: list[str] = []
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def _index(self, *extra) -> None:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "search", "index", str(self.corpus), "--index",
+                               str(self.index_dir), *extra], capture_output=True, text=True, cwd=ROOT,
+                              timeout=1800, check=False)
+        name = "rebuild" if extra else "update"
+        self.steps.append(f"{name} {time.perf_counter() - started:.0f} s"
+                          + ("" if done.returncode == 0 else f" FAILED: {done.stderr.strip()[-200:]}"))
+
+    def run(self) -> None:
+        added = self.corpus / "load-churn.txt"
+        self._index("--rebuild")
+        added.write_text("خبر جديد عن وزارة الدفاع في موسكو\n", encoding="utf-8")
+        try:
+            self._index()
+        finally:
+            added.unlink()
+        self._index()
+
+    def finish(self) -> str:
+        self.thread.join(0)
+        return ", ".join(self.steps) + ("" if not self.thread.is_alive() else ", STILL RUNNING at the end")
+
+
 # -- report -------------------------------------------------------------------------------
 
 
 def render(label: str, rows: list[dict]) -> str:
     lines = [f"corpus: {label}", "",
-             "| clients | requests | req/s | p50 ms | p99 ms | max ms | non-2xx/3xx | socket errors | timeouts "
+             "| workers | clients | requests | req/s | p50 ms | p99 ms | max ms | non-2xx/3xx | socket errors | timeouts "
              "| server CPU (cores) | server RSS MB (private) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['clients']} | {r['requests']:,} | {r['rps']:,.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+        lines.append(f"| {r['workers']}{r.get('note', '')} | {r['clients']} | {r['requests']:,} | {r['rps']:,.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
                      f"| {r['max_ms']:.1f} | {r['bad_status']} | {r['socket_errors']} | {r['timeouts']} "
                      f"| {r['server_cores']:.2f} | {r['server_rss_mb']:.0f} ({r['server_anon_mb']:.0f}) |")
     return "\n".join(lines)
@@ -270,6 +329,12 @@ def parse_args(argv):
     parser.add_argument("--max-requests", type=int, default=200_000, help="per level, at most (default 200000)")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring (default 3)")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads (default 4, the serve default)")
+    parser.add_argument("--workers", default="1",
+                        help="comma-separated server process counts, each measured in turn (default 1)")
+    parser.add_argument("--churn", type=float, default=0, metavar="SECONDS",
+                        help="with --corpus: one more level of that many seconds at the most clients "
+                             "and workers, during which the index is rebuilt, then updated twice "
+                             "(a file added, then removed)")
     parser.add_argument("--timeout", type=float, default=10, help="seconds before a request counts as timed out")
     parser.add_argument("--paths", type=int, default=3000, help="distinct request paths (default 3000)")
     parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
@@ -281,6 +346,9 @@ def parse_args(argv):
     if not (args.corpus or args.passages or args.index):
         args.corpus = benchmark.NEWS_DIR
     args.levels = [int(level) for level in args.clients.split(",")]
+    args.worker_counts = [int(count) for count in args.workers.split(",")]
+    if args.churn and not args.corpus:
+        parser.error("--churn needs --corpus (the rebuild and updates read it)")
     if args.driver == "auto":
         args.driver = "wrk" if shutil.which("wrk") else "python"
     return args
@@ -303,26 +371,34 @@ def main(argv: list[str] | None = None) -> int:
                  else str(index_dir)) + f" ({passages:,} passages, {len(sources):,} files)"
         print(f"{label}; driver {args.driver}; waitress threads {args.threads}", file=sys.stderr)
         rows = []
-        with Server(index_dir, args.threads) as server:
-            for clients in args.levels:
-                def level(seconds, limit):
-                    if args.driver == "wrk":
-                        return run_wrk(server.port, paths_file, clients, seconds, limit, args.timeout)
-                    return run_python(server.port, paths, clients, seconds, limit, args.timeout)
+        for workers in args.worker_counts:
+            with Server(index_dir, args.threads, workers) as server:
+                levels = [(clients, args.seconds, None) for clients in args.levels]
+                if args.churn and workers == max(args.worker_counts):
+                    levels.append((max(args.levels), args.churn, (args.corpus, index_dir)))
+                for clients, seconds, churn in levels:
+                    def level(seconds, limit):
+                        if args.driver == "wrk":
+                            return run_wrk(server.port, paths_file, clients, seconds, limit, args.timeout)
+                        return run_python(server.port, paths, clients, seconds, limit, args.timeout)
 
-                if args.warmup:
-                    level(args.warmup, args.max_requests)
-                cpu = server.cpu_seconds()
-                row = level(args.seconds, args.max_requests)
-                row.update(clients=clients, rps=row["requests"] / row["seconds"],
-                           server_cores=(server.cpu_seconds() - cpu) / row["seconds"],
-                           server_rss_mb=server.memory_mb()[0], server_anon_mb=server.memory_mb()[1])
-                rows.append(row)
-                print(f"  {clients} client(s): {row['rps']:.1f} req/s, p50 {row['p50_ms']:.1f} ms, "
-                      f"p99 {row['p99_ms']:.1f} ms, errors {row['bad_status'] + row['socket_errors'] + row['timeouts']}",
-                      file=sys.stderr)
+                    if args.warmup:
+                        level(args.warmup, args.max_requests)
+                    cpu = server.cpu_seconds()
+                    churner = Churn(*churn) if churn else None
+                    row = level(seconds, args.max_requests)
+                    row.update(workers=workers, clients=clients, rps=row["requests"] / row["seconds"],
+                               server_cores=(server.cpu_seconds() - cpu) / row["seconds"],
+                               server_rss_mb=server.memory_mb()[0], server_anon_mb=server.memory_mb()[1])
+                    if churner:
+                        row["note"] = " (rebuild + 2 updates: " + churner.finish() + ")"
+                    rows.append(row)
+                    print(f"  {workers} worker(s), {clients} client(s){row.get('note', '')}: "
+                          f"{row['rps']:.1f} req/s, p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
+                          f"errors {row['bad_status'] + row['socket_errors'] + row['timeouts']}",
+                          file=sys.stderr)
     facts = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-             "driver": args.driver, "waitress_threads": args.threads, "seconds": args.seconds,
+             "driver": args.driver, "waitress_threads": args.threads, "churn_seconds": args.churn, "seconds": args.seconds,
              "warmup": args.warmup, "seed": args.seed, "paths": args.paths}
     table = render(label, rows) + "\n\n" + ", ".join(f"{k}: {v}" for k, v in facts.items())
     print(table)

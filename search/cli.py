@@ -27,6 +27,10 @@ def default_index_dir() -> str:
     return os.environ.get("ARABIC_SEARCH_INDEX") or DEFAULT_INDEX
 
 
+cluster_option = click.option(
+    "--cluster", "cluster", metavar="ADDRESS", default=None,
+    help="A Dask scheduler (tcp://host:8786): the index is sharded over its workers.")
+
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), default=default_index_dir,
     show_default="instance/index or $ARABIC_SEARCH_INDEX", help="Index folder.",
@@ -50,16 +54,32 @@ def main():
                    "(slower to build; an update keeps the index's choice).")
 @click.option("--procs", type=click.IntRange(min=1), default=None,
               help="Writer processes (default: every core, for corpora over 8 MB).")
-def index_command(corpus, index_dir, rebuild, no_wait, roots, procs):
+@click.option("--shards", type=click.IntRange(min=1), default=None,
+              help="With --cluster: shards to split the index into (default: the index's, "
+                   "or one per worker).")
+@cluster_option
+def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, cluster):
     """Index the text files of CORPUS (default: index_data/).
 
     Incremental by default: only new, changed and removed files are re-indexed. The new
-    index replaces the old one atomically; a running server keeps answering.
+    index replaces the old one atomically; a running server keeps answering. With
+    --cluster, the shards are built in parallel on the cluster's workers.
     """
     stderr = sys.stderr
     bar = _ProgressBar(stderr)
+    if shards and not cluster:
+        raise click.ClickException("--shards needs --cluster ADDRESS (the workers build the shards)")
     try:
-        if rebuild or not (Path(index_dir) / "current").exists():
+        if cluster:
+            from . import cluster as sharded
+
+            exists = (Path(index_dir) / sharded.MANIFEST).exists()
+            if shards is None and not exists:
+                shards = len(sharded._worker_list(sharded._client(cluster)))
+            report = sharded.build(corpus, index_dir, shards, cluster,
+                                   update=not rebuild and exists)
+            action = "updated" if not rebuild and exists else "built"
+        elif rebuild or not (Path(index_dir) / "current").exists():
             report = writer.build(corpus, index_dir, progress=bar, wait=not no_wait,
                                   roots=bool(roots), procs=procs)
             action = "built"
@@ -96,7 +116,8 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs):
                    "hold them together, then passages with some of them; all: every word; "
                    "any: read QUERY as a question.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search_command(query, index_dir, sources, page, per_page, match, as_json):
+@cluster_option
+def search_command(query, index_dir, sources, page, per_page, match, as_json, cluster):
     """Search the index for QUERY.
 
     Plain words (in any spelling or form): passages with all of them first; "quoted
@@ -104,8 +125,18 @@ def search_command(query, index_dir, sources, page, per_page, match, as_json):
     بدون:word excludes; a OR b (or, أو); word* matches words starting with word.
     """
     try:
-        result = Index.open(index_dir).search(query, page=page, per_page=per_page,
-                                              sources=sources, match=match)
+        if cluster:
+            from .cluster import ClusterIndex
+
+            # A cluster answers with every word required (the "all" step).
+            index = ClusterIndex.open(index_dir, cluster)
+            try:
+                result = index.search(query, page=page, per_page=per_page, sources=sources)
+            finally:
+                index.close()
+        else:
+            result = Index.open(index_dir).search(query, page=page, per_page=per_page,
+                                                  sources=sources, match=match)
     except (SearchError, ValueError) as error:
         code = getattr(error, "code", "bad_request")
         if as_json:
@@ -174,19 +205,21 @@ def analyze_command(text):
 @main.command("serve")
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
+              help="Port (0: a free one, printed).")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Worker threads; more add memory (a searcher each), not speed.")
-def serve_command(index_dir, host, port, threads):
-    """Serve the search site with a production WSGI server (waitress).
-
-    Logs one line per request. Without an index the site starts, warns, and says on
-    every search what to run.
-    """
+              help="Threads per worker process; more add memory (a searcher each), not speed.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes sharing the index  [default: one per core]")
+@cluster_option
+def serve_command(index_dir, host, port, threads, workers, cluster):
+    """Serve the search site with a production WSGI server (waitress), one worker
+    process per core."""
     from web.server import serve
 
     try:
-        serve(host=host, port=port, index_dir=index_dir, threads=threads)
+        serve(host=host, port=port, index_dir=index_dir, threads=threads, workers=workers,
+              config={"CLUSTER": cluster} if cluster else None)
     except SearchError as error:
         raise click.ClickException(error.english) from None
 

@@ -166,8 +166,10 @@ class Engine:
         return np.isin(self.columns.source_of[ids], wanted)
 
 
-def top(ids, scores, count: int):
-    """The ``count`` best (document, score) pairs: score descending, then document."""
+def top(ids, scores, count: int, source_of=None):
+    """The ``count`` best (document, score) pairs: score descending, then document; with
+    ``source_of`` (``Columns.source_of``: source numbers, in name order), then source
+    name, then document (an order a sharded index can give too: ``search.shards``)."""
     if count <= 0 or not len(ids):
         return []
     if len(ids) > count:
@@ -175,7 +177,8 @@ def top(ids, scores, count: int):
         threshold = scores[part].min()
         part = np.nonzero(scores >= threshold)[0]
         ids, scores = ids[part], scores[part]
-    order = np.lexsort((ids, -scores))[:count]
+    keys = (ids, -scores) if source_of is None else (ids, source_of[ids], -scores)
+    order = np.lexsort(keys)[:count]
     return [(int(ids[i]), float(scores[i])) for i in order]
 
 
@@ -353,12 +356,16 @@ def intersection(parts):
     """Passages in every part, with their scores summed."""
     if not parts or any(not len(p[0]) for p in parts):
         return _EMPTY
-    parts = sorted(parts, key=lambda p: len(p[0]))
-    ids, scores = parts[0]
-    for other_ids, other_scores in parts[1:]:
-        ids, mine, theirs = np.intersect1d(ids, other_ids, assume_unique=True,
-                                           return_indices=True)
-        scores = scores[mine] + other_scores[theirs]
+    # Shortest list first to intersect; scores summed in the parts' own order, so a
+    # passage's score does not depend on how many matches each part has (a shard and
+    # the whole index add the same numbers in the same order).
+    ids = min(parts, key=lambda p: len(p[0]))[0]
+    for other_ids, _scores in sorted(parts, key=lambda p: len(p[0]))[1:]:
+        ids = np.intersect1d(ids, other_ids, assume_unique=True)
         if not len(ids):
             return _EMPTY
+    scores = None
+    for part_ids, part_scores in parts:
+        mine = part_scores[np.searchsorted(part_ids, ids)]
+        scores = mine if scores is None else scores + mine
     return ids, scores

@@ -19,7 +19,7 @@ from whoosh import index as windex
 
 from . import relax, storage, writer
 from .analysis import default_stopwords
-from .engine import Engine
+from .engine import Engine, top
 from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
 from .query import parse, plain_words, question_frame_words
@@ -288,7 +288,8 @@ class Index:
             found = found.only(engine.source_mask(found.ids, strict.sources))
         highlight = strict.highlight | (loose.highlight if loose is not None else frozenset())
         hits = [self._hit(current, docnum, score, step, found, highlight)
-                for docnum, score, step in found.ranked(page * per_page)[(page - 1) * per_page:]]
+                for docnum, score, step in found.ranked(
+                    page * per_page, engine.columns.source_of)[(page - 1) * per_page:]]
         facets = tuple(FacetCount(value, count, value in strict.sources)
                        for value, count in counts.items())
         totals = found.step_totals()
@@ -349,7 +350,7 @@ class Index:
         divisor = max(1, len(words)) if per_word else 1
         engine = current.engine
         return [(engine.stored_fields(docnum)["id"], score / divisor)
-                for docnum, score, _step in found.ranked(limit)]
+                for docnum, score, _step in found.ranked(limit, engine.columns.source_of)]
 
     def document(self, source: str, query: str | None = None, around: int | None = None,
                  window: int = 200) -> Document:
@@ -393,3 +394,42 @@ class Index:
         current, _local = self._thread()
         return complete_word(self._searcher(current), prefix, limit,
                              current.engine.stored_fields)
+
+    # -- shards (search.cluster) ---------------------------------------------------
+    # A coordinator plans a query over several shards with their summed statistics
+    # (search.shards), then every shard evaluates that plan: these two methods are all
+    # it asks of a shard.
+
+    def query_statistics(self, query: str) -> dict:
+        """What planning ``query`` (every word required) reads from this index's
+        vocabulary (``shards.RecordingVocabulary``), its passage count (deleted ones
+        too, as IDFs count them) and their total text length."""
+        from .shards import RecordingVocabulary
+
+        current, _local = self._thread()
+        engine = current.engine
+        vocabulary = RecordingVocabulary(engine.vocabulary)
+        groups = StemGroups(vocabulary, stemmer=current.stemmer, ranking=self.ranking)
+        Planner(current.field, vocabulary, groups, self.ranking,
+                common=default_stopwords()).plan(parse(query))
+        count = vocabulary.doc_count_all()
+        return {**vocabulary.notes(), "doc_count": count,
+                "length": round(engine.average_length * count),
+                "stemmer": current.stemmer, "generation": self.generation}
+
+    def evaluate_plan(self, node, sources=(), count: int = 10, average_length=None,
+                      ranking: Ranking | None = None) -> dict:
+        """A plan made elsewhere, evaluated here: how many passages match (in
+        ``sources`` if any), every source's matches, and the ``count`` best as
+        (score, document number, stored fields), in ``search``'s order."""
+        current, _local = self._thread()
+        engine = current.engine
+        ids, scores = engine.evaluate(node, ranking or self.ranking, average_length)
+        facets, _facet_total = engine.facet_counts(ids, None, ())
+        if sources:
+            keep = engine.source_mask(ids, sources)
+            ids, scores = ids[keep], scores[keep]
+        hits = [(score, docnum, engine.stored_fields(docnum))
+                for docnum, score in top(ids, scores, count, engine.columns.source_of)]
+        return {"total": len(ids), "all_facets": facets, "hits": hits,
+                "generation": self.generation}

@@ -110,6 +110,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path} has no files: not removing the {count} indexed file(s); to index an empty "
         "folder, rebuild: arabic-search index {path} --rebuild",
     ),
+    # -- a sharded index on a Dask cluster (search/cluster.py, search/shards.py) -----------
+    "cluster_index_missing": (
+        "لا فهرس موزّعًا في {index}: ابنِه بالأمر {command}",
+        "no sharded index in {index}: build one with `arabic-search index CORPUS --index "
+        "{index} --shards N --cluster ADDRESS`",
+    ),
+    "cluster_needs_dask": (
+        "العمل على عنقود يحتاج إلى Dask: نفّذ {command}",
+        "a cluster needs Dask: pip install 'arabic-search[cluster]'",
+    ),
+    "cluster_unreachable": (
+        "لا يجيب مجدول Dask في {address} ({reason}).",
+        "no Dask scheduler answers at {address}: {reason}",
+    ),
+    "cluster_timeout": (
+        "{what}: لم تُجب كل أجزاء الفهرس خلال {seconds} ثانية.",
+        "{what}: the shards did not all answer within {seconds} s",
+    ),
+    "cluster_shard_failed": (
+        "{what}: تعطّل أحد أجزاء الفهرس ({reason}).",
+        "{what}: a shard failed ({reason})",
+    ),
+    "cluster_no_workers": (
+        "لا عمّال في عنقود Dask: شغّل بعضهم بالأمر {command}",
+        "the Dask cluster has no workers: start some with `dask worker SCHEDULER_ADDRESS`",
+    ),
+    "shards_needed": (
+        "الفهرس الموزّع الجديد يحتاج إلى عدد الأجزاء: أضف --shards N",
+        "--shards N is needed for a new sharded index",
+    ),
+    "shards_too_few": (
+        "عدد الأجزاء يجب أن يكون واحدًا على الأقل، لا {shards}",
+        "--shards must be at least 1, not {shards}",
+    ),
+    "shard_version_mismatch": (
+        "جزء من الفهرس لم يفحص «{prefix}»: هل تعمل الأجزاء والمنسّق بالإصدار نفسه؟",
+        "a shard did not scan «{prefix}»: are the shards and this coordinator running the "
+        "same version?",
+    ),
     "file_unreadable": (
         "تعذّرت قراءة {source} نصًّا ({reason}): احفظه بترميز UTF-8 أو انقله خارج مجلد النصوص.",
         "{source}: cannot read as text ({reason}); save it as UTF-8 or move it out of the corpus",
@@ -200,6 +239,9 @@ COMMANDS = {
     "index_link_broken": "arabic-search index CORPUS --rebuild --index {index}",
     "rebuild_needed": "arabic-search index --rebuild --index {index}",
     "corpus_empty": "arabic-search index {path} --rebuild",
+    "cluster_index_missing": "arabic-search index CORPUS --index {index} --shards N --cluster ADDRESS",
+    "cluster_needs_dask": "pip install 'arabic-search[cluster]'",
+    "cluster_no_workers": "dask worker SCHEDULER_ADDRESS",
 }
 
 #: Examples quoted in messages: operators and Arabic words, never translated.

@@ -46,8 +46,9 @@ class Matches:
     units: tuple[np.ndarray, ...]  # per required unit: the passages holding it (sorted)
     unit_texts: tuple[str, ...]
 
-    def ranked(self, count: int) -> list[tuple[int, float, str]]:
-        """The ``count`` best (passage, score, step): by step, then score, then passage."""
+    def ranked(self, count: int, source_of=None) -> list[tuple[int, float, str]]:
+        """The ``count`` best (passage, score, step): by step, then score, then (with
+        ``source_of``) source name, then passage: ``engine.top``'s order within a step."""
         if count <= 0 or not len(self.ids):
             return []
         found = []
@@ -55,7 +56,8 @@ class Matches:
             chosen = self.steps == number
             if not chosen.any():
                 continue
-            for docnum, score in top(self.ids[chosen], self.scores[chosen], count - len(found)):
+            for docnum, score in top(self.ids[chosen], self.scores[chosen], count - len(found),
+                                     source_of):
                 found.append((docnum, score, step))
             if len(found) >= count:
                 break

@@ -94,20 +94,23 @@ def _read_file(path: Path, source: str) -> tuple[str, list[Passage]]:
 
 
 def build(corpus_dir, index_dir, progress=None, wait: bool = True, roots: bool = False,
-          procs: int | None = None) -> BuildReport:
+          procs: int | None = None, shard: tuple[int, int] | None = None) -> BuildReport:
     """Index every file of ``corpus_dir`` into a new generation and publish it.
 
     ``progress(source, done, total)`` is called after each file. ``roots`` adds a root
     table (``search.roots``): questions then also match words by root. ``procs`` writer
     processes (default: every core, for corpora large enough to gain from it).
+    ``shard`` = (number, count): only the files of that shard (``shards.shard_of``);
+    updates keep to them.
     """
     corpus_dir = _existing_folder(corpus_dir)
     with storage.write_lock(index_dir, wait=wait):
         temporary = storage.new_generation(index_dir)
         whoosh_index = storage.create_whoosh(temporary, make_schema())
         report = _write(whoosh_index, corpus_dir, {}, progress,
-                        procs=_procs_for(corpus_dir, procs))
-        _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
+                        procs=_procs_for(corpus_dir, procs), shard=shard)
+        _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots,
+                 shard=shard)
     return report.summary
 
 
@@ -151,10 +154,12 @@ def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
             # An unmounted disk or a wrong path looks like this: never empty the
             # index on its word.
             raise SearchError("corpus_empty", path=corpus_dir, count=len(known))
+        shard = tuple(base_meta["shard"]) if base_meta.get("shard") else None
         temporary = storage.new_generation(index_dir, copy_from=base)
         report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress,
-                        procs=_procs_for(corpus_dir, procs, changed_only=known))
-        _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots)
+                        procs=_procs_for(corpus_dir, procs, changed_only=known), shard=shard)
+        _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots,
+                 shard=shard)
     return report.summary
 
 
@@ -205,12 +210,17 @@ def _procs_for(corpus_dir: Path, procs: int | None = None, changed_only=None) ->
 
 
 def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
-           procs: int = 1) -> _WriteReport:
+           procs: int = 1, shard: tuple[int, int] | None = None) -> _WriteReport:
     """Add new and changed files, delete changed and removed ones, commit."""
     started = time.perf_counter()
     report = _WriteReport(known)
     summary = report.summary
     files = list(iter_corpus_files(corpus_dir))
+    if shard is not None:
+        from .shards import shard_of
+
+        files = [(source, path) for source, path in files
+                 if shard_of(source, shard[1]) == shard[0]]
     present = {source for source, _ in files}
     with whoosh_index.writer(**_writer_options(procs)) as writer:
         for removed in sorted(set(known) - present):
@@ -250,7 +260,8 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 
 
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
-             stemmer: str = "light", roots: bool = False) -> None:
+             stemmer: str = "light", roots: bool = False,
+             shard: tuple[int, int] | None = None) -> None:
     # Merges retire segments: their posting arrays go with them.
     postings.remove_unused(temporary, [segment.segment_id() for segment in
                                        storage.open_whoosh(temporary)._segments()])
@@ -262,6 +273,7 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": files,
         "roots": roots,
+        **({"shard": list(shard)} if shard else {}),
     })
     store_root_table(temporary, roots)
     storage.publish(Path(index_dir), temporary)

@@ -295,9 +295,11 @@ def test_dark_mode_follows_the_system_and_the_toggle_persists(server, browser):
         assert background(browser) != light  # the system's dark scheme
         scheme(browser, dark=False)
         toggle = browser.find_element(By.CSS_SELECTOR, ".theme-toggle")
-        assert toggle.is_displayed() and toggle.get_attribute("aria-pressed") == "false"
+        # The page hears of the system's change through an event: wait for it.
+        WebDriverWait(browser, 5).until(lambda b: toggle.get_attribute("aria-pressed") == "false")
+        assert toggle.is_displayed()
         toggle.click()
-        assert toggle.get_attribute("aria-pressed") == "true"
+        WebDriverWait(browser, 5).until(lambda b: toggle.get_attribute("aria-pressed") == "true")
         dark = background(browser)
         assert dark != light
         browser.get(server + "/?q=" + QUERY)  # another page remembers the choice

@@ -42,8 +42,9 @@ class SharedIndex:
     searches run concurrently.
     """
 
-    def __init__(self, index_dir: str | Path, interval: float = 1.0):
+    def __init__(self, index_dir: str | Path, interval: float = 1.0, cluster: str | None = None):
         self.index_dir = Path(index_dir)
+        self.cluster = cluster
         self.interval = interval
         self._index: Index | None = None
         self._checked = 0.0
@@ -57,7 +58,7 @@ class SharedIndex:
             return index
         with self._lock:
             if self._index is None:
-                self._index = Index.open(self.index_dir)
+                self._index = self._open()
                 self._index.warm()
             elif now - self._checked >= self.interval:
                 try:
@@ -69,6 +70,14 @@ class SharedIndex:
                     current_app.logger.warning("index refresh failed, kept the open one: %s", exc)
             self._checked = now
             return self._index
+
+
+    def _open(self):
+        if self.cluster:
+            from search.cluster import ClusterIndex
+
+            return ClusterIndex.open(self.index_dir, self.cluster)
+        return Index.open(self.index_dir)
 
 
 class LenientRequest(Request):
@@ -119,7 +128,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["arabic_search"] = SharedIndex(
-        app.config["INDEX_DIR"], float(app.config["REFRESH_INTERVAL"])
+        app.config["INDEX_DIR"], float(app.config["REFRESH_INTERVAL"]), app.config["CLUSTER"]
     )
 
     from . import views

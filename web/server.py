@@ -117,15 +117,18 @@ def make_server(
     index_dir: str | Path | None = None,
     threads: int = THREADS,
     app=None,
+    sockets=None,
 ):
     """A bound waitress server for the app (``port=0`` picks a free port).
 
     ``server.effective_port`` is the port bound; ``server.run()`` serves until
-    ``server.close()``.
+    ``server.close()``. ``sockets``: listening sockets to serve instead of binding
+    ``host`` and ``port`` (``web.workers``).
     """
     if app is None:
         app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
-    server = create_server(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+    where = {"sockets": sockets} if sockets else {"host": host, "port": port}
+    server = create_server(app, threads=threads, **where, **WAITRESS_OPTIONS)
     # One listening socket is the server; several (a name with IPv4 and IPv6 addresses)
     # are servers in its map.
     for listener in [server, *getattr(server, "map", {}).values()]:
@@ -159,6 +162,8 @@ def serve(
     port: int = 5000,
     index_dir: str | Path | None = None,
     threads: int = THREADS,
+    workers: int | None = 1,
+    config: dict | None = None,
 ) -> None:
     """Serve the search site until interrupted (Ctrl+C), logging one line per request.
 
@@ -166,24 +171,36 @@ def serve(
     line to show; a missing index only prints a warning (the site says how to build it).
 
     :param index_dir: the index folder; default ``$ARABIC_SEARCH_INDEX`` or ``./instance/index``.
+    :param workers: processes (``web.workers``); None: one per core (the command's
+        default); 1 serves in this process.
+    :param config: more settings for ``create_app`` (``CLUSTER``: a Dask scheduler).
     """
-    app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
-    try:
-        server = make_server(host, port, threads=threads, app=AccessLog(app))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise SearchError("port_busy", host=host, port=port) from None
-        raise SearchError("cannot_listen", host=host, port=port,
-                          reason=error.strerror or error) from None
+    app = create_app({**({"INDEX_DIR": str(index_dir)} if index_dir else {}), **(config or {})}
+                     or None)
     if not ACCESS_LOG.handlers:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
         ACCESS_LOG.addHandler(handler)
         ACCESS_LOG.setLevel(logging.INFO)
         ACCESS_LOG.propagate = False
-    warning = check_index(app.config["INDEX_DIR"])
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
+    if not app.config.get("CLUSTER"):
+        warning = check_index(app.config["INDEX_DIR"])
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+    try:
+        if workers is None or workers > 1:
+            from .workers import default_workers, serve_workers
+
+            raise SystemExit(serve_workers(
+                AccessLog(app), host, port, threads, workers or default_workers(),
+                # A Dask client must not cross a fork.
+                preload=None if app.config["CLUSTER"] else lambda: _warm(app)))
+        server = make_server(host, port, threads=threads, app=AccessLog(app))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise SearchError("port_busy", host=host, port=port) from None
+        raise SearchError("cannot_listen", host=host, port=port,
+                          reason=error.strerror or error) from None
     # Open the index and read its per-document arrays now, not on the first request.
     threading.Thread(target=_warm, args=(app,), daemon=True).start()
     # A name with IPv4 and IPv6 addresses gets several sockets, hence a list.

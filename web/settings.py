@@ -23,6 +23,9 @@ DEFAULTS: dict[str, object] = {
     # Folder holding the Whoosh index; None means $ARABIC_SEARCH_INDEX or ./instance/index,
     # the same rule as the command line, so `arabic-search index` then `serve` just works.
     "INDEX_DIR": None,
+    # A Dask scheduler's address (tcp://host:8786): INDEX_DIR is then a sharded index
+    # searched on that cluster (search.cluster); None: an index on this machine.
+    "CLUSTER": None,
     # Hits per page when the request does not say.
     "PER_PAGE": 10,
     # Largest per_page a request may ask for; more is a 400, not a silent clamp.

@@ -1,0 +1,168 @@
+"""A sharded index's arithmetic, without any transport: which shard holds a file, one plan
+over every shard's statistics, and one answer out of every shard's answers.
+
+A search over shards gives exactly the answer of one index over the same corpus:
+
+1. **Statistics.** Each shard plans the query once over a ``RecordingVocabulary``, which
+   notes what planning reads from the vocabulary: the words of every prefix scan (as
+   many as a plan may read), whether each word looked up is there and its document
+   frequency; plus the shard's passage count and total text length
+   (``Index.query_statistics``).
+2. **One plan.** The coordinator plans the query over a ``MergedVocabulary`` of those
+   notes: a prefix scan gives the first words of the union of the shards' scans (each
+   shard noted its own first ones, so these are the whole index's), a document
+   frequency is the sum of the shards'. It is the plan one index would make, word
+   groups, weights and IDFs included (``plan_query``).
+3. **Evaluation.** Each shard evaluates that plan with the whole collection's average
+   text length and returns its total, its facet counts and its best hits
+   (``Index.evaluate_plan``); ``merge`` orders hits as ``engine.top`` does (score
+   descending, then source name, then index order within the source: a file lives in
+   one shard) and facets as ``Engine.facet_counts`` does (count descending, then name).
+
+A file's shard is a hash of its name (``shard_of``), the same on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from functools import lru_cache
+
+from .analysis import default_stopwords
+from .errors import SearchError
+from .plan import MAX_PREFIX_TERMS, Plan, Planner
+from .query import parse
+from .ranking import DEFAULT, Ranking
+from .stemgroups import MAX_SCAN, StemGroups
+
+#: Words a plan may read from one prefix scan: the stem groups' bound or the prefix
+#: queries' (one more, to see that a prefix has too many).
+SCAN_LIMIT = max(MAX_SCAN, MAX_PREFIX_TERMS) + 1
+
+
+def shard_of(source: str, shards: int) -> int:
+    """The shard holding ``source`` (a file name relative to the corpus).
+
+    >>> shard_of("akhbar/سوريا.txt", 4) == shard_of("akhbar/سوريا.txt", 4)
+    True
+    """
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
+def _utf8(term: str) -> bytes:
+    return term.encode("utf-8")
+
+
+class RecordingVocabulary:
+    """A shard's vocabulary (``postings.Vocabulary``) that notes what is read from it."""
+
+    def __init__(self, vocabulary):
+        self.vocabulary = vocabulary
+        self.prefixes: dict[str, list[str]] = {}
+        self.frequencies: dict[str, int] = {}
+        self.present: dict[str, bool] = {}
+
+    def expand_prefix(self, fieldname: str, prefix: str):
+        found = self.prefixes.get(prefix)
+        if found is None:
+            found = list(itertools.islice(self.vocabulary.expand_prefix(fieldname, prefix),
+                                          SCAN_LIMIT))
+            self.prefixes[prefix] = found
+        return iter(found)
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        found = self.frequencies.get(term)
+        if found is None:
+            found = self.frequencies[term] = self.vocabulary.doc_frequency(fieldname, term)
+        return found
+
+    def __contains__(self, field_term) -> bool:
+        term = field_term[1]
+        found = self.present.get(term)
+        if found is None:
+            found = self.present[term] = field_term in self.vocabulary
+        return found
+
+    def doc_count_all(self) -> int:
+        return self.vocabulary.doc_count_all()
+
+    def notes(self) -> dict:
+        return {"prefixes": self.prefixes, "frequencies": self.frequencies,
+                "present": self.present}
+
+
+class MergedVocabulary:
+    """The vocabulary of several shards, from their notes (``RecordingVocabulary``), for
+    planning the same query again."""
+
+    def __init__(self, statistics: list[dict]):
+        self.statistics = statistics
+        self._count = sum(s["doc_count"] for s in statistics)
+
+    def expand_prefix(self, _fieldname: str, prefix: str):
+        try:
+            lists = [s["prefixes"][prefix] for s in self.statistics]
+        except KeyError:
+            raise SearchError("shard_version_mismatch", prefix=prefix) from None
+        merged = sorted(set().union(*lists), key=_utf8)
+        return iter(merged[:SCAN_LIMIT])
+
+    def doc_frequency(self, _fieldname: str, term: str) -> int:
+        # A shard holding ``term`` noted its frequency: planning reads the same words on
+        # every shard, and a word among the first of a scan overall is among a shard's.
+        return sum(s["frequencies"].get(term, 0) for s in self.statistics)
+
+    def __contains__(self, field_term) -> bool:
+        return any(s["present"].get(field_term[1], False) for s in self.statistics)
+
+    def doc_count_all(self) -> int:
+        return self._count
+
+
+@lru_cache(maxsize=1)
+def _text_field():
+    from .writer import make_schema
+
+    return make_schema()["text"]
+
+
+def plan_query(query: str, statistics: list[dict], sources=(), stemmer: str = "light",
+               ranking: Ranking = DEFAULT) -> tuple[Plan, float]:
+    """The plan one index over every shard would make for ``query`` (every word
+    required, as ``Index.search``), and the collection's average text length."""
+    vocabulary = MergedVocabulary(statistics)
+    groups = StemGroups(vocabulary, stemmer=stemmer, ranking=ranking)
+    plan = Planner(_text_field(), vocabulary, groups, ranking,
+                   common=default_stopwords()).plan(
+        parse(query), match="all", sources=tuple(sources))
+    count = vocabulary.doc_count_all()
+    return plan, sum(s["length"] for s in statistics) / (count or 1)
+
+
+def analyzer():
+    """The text field's analyzer (snippets on the coordinator)."""
+    return _text_field().analyzer
+
+
+def merge_facets(answers: list[dict], limit: int | None, include=()) -> tuple[dict, int]:
+    """Facet counts as ``Engine.facet_counts`` gives them, from shards holding disjoint
+    files: the ``limit`` sources with most matches (ties by name), then the included."""
+    counts: dict[str, int] = {}
+    for answer in answers:
+        counts.update(answer["all_facets"])
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = dict(ordered[:limit])
+    for name in include:
+        if counts.get(name):
+            shown.setdefault(name, counts[name])
+    return shown, len(counts)
+
+
+def merge_hits(answers: list[dict], start: int, stop: int) -> list[tuple[float, dict]]:
+    """Hits ``start`` to ``stop`` overall, (score, stored fields), ordered as
+    ``engine.top`` orders one index's: score descending, then source, then index order."""
+    hits = [(score, fields["source"], docnum, fields)
+            for answer in answers for score, docnum, fields in answer["hits"]]
+    hits.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
+    return [(score, fields) for score, _source, _docnum, fields in hits[start:stop]]
