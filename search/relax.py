@@ -112,6 +112,14 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         parts_steps.append(np.ones(len(pairs), dtype=np.int64))
     if match in ("auto", "any") and loose is not None:
         ids, scores = engine.evaluate(loose.node, ranking)
+        if match == "auto":
+            # One relevance score for every step, the question reading's (roots, frame
+            # words left out): steps order the passages, scores order them within one.
+            parts_scores[0] = _rescored(parts_ids[0], parts_scores[0], ids, scores)
+            if len(parts_ids) > 1:
+                second = np.array([partner[p] for p in parts_ids[1].tolist()], dtype=np.int64)
+                parts_scores[1] = (_rescored(parts_ids[1], parts_scores[1] * 0, ids, scores)
+                                   + _rescored(second, np.zeros(len(second)), ids, scores))
         if parts_ids:
             taken = np.concatenate(parts_ids + [np.array(list(partner.values()), dtype=np.int64)])
             keep = ~np.isin(ids, taken)
@@ -126,6 +134,16 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
     order = np.argsort(ids, kind="stable")
     return Matches(ids[order], np.concatenate(parts_scores)[order],
                    np.concatenate(parts_steps)[order], partner, units, strict.unit_texts)
+
+
+def _rescored(targets: np.ndarray, fallback: np.ndarray, ids: np.ndarray,
+              scores: np.ndarray) -> np.ndarray:
+    """The scores of ``targets`` among (``ids``, ``scores``), ``fallback`` where absent."""
+    if not len(targets) or not len(ids):
+        return fallback
+    at = np.minimum(np.searchsorted(ids, targets), len(ids) - 1)
+    found = ids[at] == targets
+    return np.where(found, scores[at], fallback)
 
 
 def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking):

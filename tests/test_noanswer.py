@@ -85,3 +85,10 @@ def test_run_questions_uses_the_model_only_when_asked(tiny_index, monkeypatch):
     assert plain["101"][0][0] == "2:5-7"
     with_model = run_questions(tiny_index, questions, no_answer_model=True)
     assert all(ranked[0][0] == NO_ANSWER and len(ranked) == 1 for ranked in with_model.values())
+
+
+def test_questions_are_ranked_by_the_search_path(tiny_index):
+    """The evaluation asks what the search box answers: the same passages, in order."""
+    for question in load_questions(TINY / "tiny_questions_dev.tsv").values():
+        searched = [hit.id for hit in tiny_index.search(question, per_page=10).hits]
+        assert [hit_id for hit_id, _ in tiny_index.ranked_ids(question, limit=10)] == searched
