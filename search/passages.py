@@ -9,10 +9,15 @@ Decoding rules (``decode_bytes``), in order:
 2. Without a mark, UTF-16 shows in its high bytes: Latin and Arabic are U+00xx and U+06xx, so
    nearly every other byte is 0x00 or 0x06, bytes that single-byte text almost never holds.
 3. Valid UTF-8 (plain ASCII included) is UTF-8.
-4. Anything else is Windows-1256 or ISO-8859-6, whichever reads more like Arabic.
-5. A NUL, or more than BINARY_CONTROL_SHARE of C0 controls other than \\t \\n \\r \\f, means binary:
+4. Mostly valid UTF-8 is UTF-8 too: at least one valid non-ASCII character and at most one
+   invalid byte sequence for every UTF8_MIN_VALID_PER_INVALID valid ones (a few bytes broken
+   in transfer, a truncated last character). The bad sequences become U+FFFD and
+   ``decode_text`` counts them, so indexing can warn. (Arabic in Windows-1256 is almost all
+   invalid UTF-8: a lead byte is rarely followed by continuation bytes.)
+5. Anything else is Windows-1256 or ISO-8859-6, whichever reads more like Arabic.
+6. A NUL, or more than BINARY_CONTROL_SHARE of C0 controls other than \\t \\n \\r \\f, means binary:
    UndecodableFileError. (cp1256 decodes any bytes; this check keeps images out of the index.)
-6. CRLF and lone CR become "\\n"; spans index the text AFTER this step. Nothing else changes:
+7. CRLF and lone CR become "\\n"; spans index the text AFTER this step. Nothing else changes:
    no Unicode normalisation (the analyzer does that), so snippets show the original.
 
 Splitting rules (``split_passages``):
@@ -34,11 +39,23 @@ import codecs
 import math
 import os
 import re
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from search.errors import SearchError
+
+#: Messages about corpus files, in one place (``{name}`` fields filled by ``str.format``).
+MESSAGES = {
+    "bad_name": "the file name is not valid UTF-8 (shown with \\x escapes): rename it to index it",
+    "not_regular": "not a regular file ({kind})",
+    "link_outside": "a link to a file outside the corpus",
+    "changed_outside": "replaced while indexing by something outside the corpus",
+    "changed_kind": "replaced while indexing by something that is not a regular file ({kind})",
+    "folder_unreadable": "folder not readable ({reason}); files indexed from it are kept",
+    "replaced_bytes": "not all valid UTF-8: {count} invalid byte sequence(s) replaced by \ufffd",
+}
 
 MAX_WORDS = 200
 MIN_WORDS = 20  # a shorter tail passage borrows sentences: tiny hits read badly
@@ -56,6 +73,7 @@ _WORD = re.compile(r"\S+")  # \S agrees with str.split(), so "words" means the s
 # UTF-32 first: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+UTF8_MIN_VALID_PER_INVALID = 4  # cp1256 Arabic read as UTF-8: under 1 valid per 10 invalid
 LEGACY_ENCODINGS = ("cp1256", "iso8859-6")  # on a tie the first wins: cp1256 is far more common
 ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 ARABIC_ARTICLE = "\u0627\u0644"  # ال
@@ -88,37 +106,72 @@ class Passage:
     title: str | None  # the file's title, the same on every passage of the file
 
 
+@dataclass(frozen=True)
+class DecodedText:
+    """A corpus file's text, its Python codec name, and how many invalid byte sequences
+    were replaced by U+FFFD (rule 4; 0 otherwise)."""
+
+    text: str
+    encoding: str
+    replaced: int = 0
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a corpus file's bytes by the rules above; return (text, Python codec name).
 
-    ``data.decode(name)`` gives the text before line endings are normalised.
+    ``data.decode(name)`` gives the text before line endings are normalised (with
+    ``errors="replace"`` for mostly valid UTF-8: ``decode_text`` says how much was replaced).
     Raises UndecodableFileError("binary file") for binary data.
 
     >>> decode_bytes("السلام عليكم\\r\\n".encode("cp1256"))
     ('السلام عليكم\\n', 'cp1256')
     """
-    text, encoding = _decode(data)
+    decoded = decode_text(data)
+    return decoded.text, decoded.encoding
+
+
+def decode_text(data: bytes) -> DecodedText:
+    """``decode_bytes``, with the count of replaced byte sequences.
+
+    >>> decode_text("خبر عاجل ".encode("utf-8") + b"\\xff")
+    DecodedText(text='خبر عاجل \ufffd', encoding='utf-8', replaced=1)
+    """
+    text, encoding, replaced = _decode(data)
     if "\x00" in text or len(text) - len(text.translate(_CONTROLS)) > BINARY_CONTROL_SHARE * len(text):
         raise UndecodableFileError("binary file")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+    return DecodedText(text.replace("\r\n", "\n").replace("\r", "\n"), encoding, replaced)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes) -> tuple[str, str, int]:
     # A BOM first (UTF-16-LE text starting with U+0000 looks like UTF-32, hence a list), then
     # UTF-16 guessed from the high bytes, then UTF-8; the first that decodes strictly wins.
     guesses = [encoding for bom, encoding in _BOMS if data.startswith(bom)]
     for encoding in filter(None, [*guesses, _guess_utf16(data), "utf-8"]):
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding), encoding, 0
         except UnicodeDecodeError:
             pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly
     candidates = []  # never empty: cp1256 maps all 256 bytes
     for encoding in LEGACY_ENCODINGS:
         try:
             candidates.append((data.decode(encoding), encoding))
         except UnicodeDecodeError:
             pass  # ISO-8859-6 leaves many bytes undefined
-    return max(candidates, key=lambda candidate: _arabic_score(candidate[0]))
+    return max(((text, encoding, 0) for text, encoding in candidates),
+               key=lambda candidate: _arabic_score(candidate[0]))
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, str, int] | None:
+    """(text, "utf-8", replaced) if ``data`` is UTF-8 but for a few bad bytes (rule 4)."""
+    text = data.decode("utf-8", "replace")
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    valid = len(text) - len(text.encode("ascii", "ignore")) - replaced  # non-ASCII, decoded
+    if valid >= 1 and replaced * UTF8_MIN_VALID_PER_INVALID <= valid:
+        return text, "utf-8", replaced
+    return None
 
 
 def _guess_utf16(data: bytes) -> str | None:
@@ -222,14 +275,107 @@ def read_passages(path: str | os.PathLike, root: str | os.PathLike) -> list[Pass
     return split_passages(text, source)
 
 
-def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
-    """Yield (source name, absolute path) for every corpus file under ``root``, sorted by name.
+# -- the corpus walk --------------------------------------------------------------------
+#
+# The walk lists files; reading comes later, and the corpus can change in between (a file
+# replaced by a link to /etc/passwd, or by a FIFO that blocks a reader forever). So the
+# walk records what it vetted (device and inode of a regular file inside the corpus) and
+# ``read_corpus_file`` checks the descriptor it actually opened against that, never the
+# name again. Hard links are indexed like any file: a second name for a file is common
+# (backups, deduplicated copies) and the walk cannot tell which name came first; whoever
+# can write into the corpus folder decides what it holds (and Linux's protected_hardlinks
+# stops a user linking a file they could not read).
 
-    Hidden files and folders (name starts with ".") are skipped, and so is a symlink whose
-    target lies outside ``root``: the corpus is never read from elsewhere. Linked folders are
-    not entered (no loops, no duplicates). A broken link inside ``root`` (its target gone,
-    or a loop) is yielded, so indexing reports it as unreadable instead of silently dropping
-    the file's passages. A missing ``root`` raises FileNotFoundError.
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A file the walk found: ``source`` (path from the corpus root, POSIX separators),
+    ``path`` (absolute), and ``identity``, (st_dev, st_ino) of the regular file it was,
+    or None for a link that leads nowhere (reading it reports why)."""
+
+    source: str
+    path: Path
+    identity: tuple[int, int] | None
+
+
+@dataclass
+class CorpusListing:
+    """What ``list_corpus`` found: files to read, entries skipped with the reason
+    (printable names), and folders that could not be read (sources ending in "/")."""
+
+    files: list[CorpusFile] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    def under_unreadable(self, source: str) -> str | None:
+        """The unreadable folder ``source`` lies in, if any."""
+        return next((folder for folder in self.unreadable if source.startswith(folder)), None)
+
+
+def list_corpus(root: str | os.PathLike) -> CorpusListing:
+    """Every corpus file under ``root``, sorted by source, and what was left out and why.
+
+    Hidden files and folders (name starts with ".") are skipped silently; so are linked
+    folders (not entered: no loops, no duplicates). Reported as skipped: names that are
+    not valid UTF-8, FIFOs, devices and sockets (reading one can block forever), links to
+    files outside ``root``. A folder that cannot be read is reported in ``unreadable``.
+    A broken link inside ``root`` (its target gone, or a loop) is listed, so indexing
+    reports it as unreadable instead of silently dropping the file's passages. The walk is
+    a loop, not a recursion: depth is no limit. A missing ``root`` raises FileNotFoundError.
+    """
+    top = Path(os.path.abspath(root))
+    if not top.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {top}")
+    real_top = Path(os.path.realpath(top))
+    listing = CorpusListing()
+    folders = [(top, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError as error:
+            listing.unreadable.append(prefix)
+            listing.skipped.append((printable_name(prefix or "."), MESSAGES["folder_unreadable"]
+                                    .format(reason=error.strerror or error)))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            source = prefix + entry.name
+            if not _valid_utf8(entry.name):
+                listing.skipped.append((printable_name(source), MESSAGES["bad_name"]))
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), source + "/"))
+                    continue
+                linked = entry.is_symlink()
+                info = os.stat(entry.path)  # the target, for a link
+            except OSError:
+                if entry.is_symlink():  # broken or a loop: reading it says which
+                    listing.files.append(CorpusFile(source, Path(entry.path), None))
+                continue  # vanished since the folder was read
+            if linked and not Path(os.path.realpath(entry.path)).is_relative_to(real_top):
+                if not stat.S_ISDIR(info.st_mode):
+                    listing.skipped.append((printable_name(source), MESSAGES["link_outside"]))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                continue  # a linked folder inside the corpus: its files are listed there
+            if not stat.S_ISREG(info.st_mode):
+                listing.skipped.append((printable_name(source),
+                                        MESSAGES["not_regular"].format(kind=file_kind(info.st_mode))))
+                continue
+            listing.files.append(CorpusFile(source, Path(entry.path), (info.st_dev, info.st_ino)))
+    listing.files.sort(key=lambda file: file.source)
+    listing.skipped.sort()
+    listing.unreadable.sort()
+    return listing
+
+
+def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
+    """Yield (source name, absolute path) for every corpus file under ``root``, sorted by
+    name: ``list_corpus``'s files (what it skips, it skips; see there).
 
     >>> import pathlib, tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -239,24 +385,86 @@ def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
     ...     [source for source, _ in iter_corpus_files(tmp)]
     ['b.txt', 'news/أ.txt']
     """
-    top = Path(os.path.abspath(root))
-    if not top.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {top}")
-    real_top = top.resolve()
-    found = []
-    for folder, dirnames, filenames in os.walk(top):  # followlinks=False
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        for name in filenames:
-            path = Path(folder, name)
-            if name.startswith(".") or not (path.is_file() or _is_broken_link(path)):
-                continue  # FIFOs and devices too: reading one could block forever
-            # os.path.realpath, not Path.resolve: it gives a loop's path instead of raising.
-            if Path(os.path.realpath(path)).is_relative_to(real_top):
-                found.append((path.relative_to(top).as_posix(), path))
-    yield from sorted(found)
+    for file in list_corpus(root).files:
+        yield file.source, file.path
 
 
-def _is_broken_link(path: Path) -> bool:
-    """A symlink that leads nowhere: its target is missing, or it is part of a loop."""
-    return path.is_symlink() and not path.exists()
+class ChangedFileError(OSError):
+    """A listed file is no longer what the walk vetted; ``strerror`` says what it became."""
 
+
+def read_corpus_file(file: CorpusFile, root: str | os.PathLike) -> bytes:
+    """The bytes of a listed file, read from a descriptor checked to be the file listed.
+
+    The open never blocks (O_NONBLOCK: a FIFO swapped in opens at once) and follows links
+    (links inside the corpus are files of the corpus); then the descriptor must be a
+    regular file and either the very file listed or, if the name was replaced since
+    (an editor saving a new copy), a file whose real path is still inside ``root``.
+    Raises ChangedFileError otherwise, and OSError for a file that cannot be read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | \
+        getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(file.path, flags)
+    with open(descriptor, "rb", closefd=True) as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ChangedFileError(0, MESSAGES["changed_kind"].format(kind=file_kind(info.st_mode)),
+                                   str(file.path))
+        if (info.st_dev, info.st_ino) != file.identity and not _opened_inside(descriptor, root):
+            raise ChangedFileError(0, MESSAGES["changed_outside"], str(file.path))
+        return handle.read()
+
+
+def _opened_inside(descriptor: int, root) -> bool:
+    """Whether the file open as ``descriptor`` has a name inside ``root`` (Linux: the
+    kernel's own name for it; elsewhere nothing can be proven, so no)."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        return False
+    return Path(real).is_relative_to(os.path.realpath(root))
+
+
+def file_kind(mode: int) -> str:
+    """"FIFO", "character device", ... for a file mode that is not a regular file's."""
+    kinds = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "folder"),
+             (stat.S_ISLNK, "link"))
+    return next((name for test, name in kinds if test(mode)), "unknown kind")
+
+
+def _valid_utf8(name: str) -> bool:
+    """A name from the file system that decoded as UTF-8 (undecodable bytes come back as
+    lone surrogates, which no index key may hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: Characters shown as escapes in names: C0 and C1 controls, and the bidirectional
+#: formatting characters that reorder what follows them (U+202E shows "rtl\u202etxt.exe"
+#: as "rtlexe.txt").
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                        "\ud800-\udfff]")
+
+
+def display_name(source: str) -> str:
+    """``source`` with controls and bidi formatting characters shown as escapes, safe to
+    print on a terminal or show in a page (wrap it in ``<bdi>`` there too).
+
+    >>> display_name("rtl\u202etxt.exe")
+    'rtl\\\\u202etxt.exe'
+    """
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", source)
+
+
+def printable_name(name: str) -> str:
+    """A file name as the walk read it (undecodable bytes as lone surrogates), printable:
+    undecodable bytes as \\xNN, controls as in ``display_name``.
+
+    >>> printable_name(os.fsdecode(b"\\xc7\\xe1\\xd3.txt"))
+    '\\\\xc7\\\\xe1\\\\xd3.txt'
+    """
+    return display_name(os.fsencode(name).decode("utf-8", "backslashreplace"))

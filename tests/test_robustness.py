@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Index
+from search import Index, writer
 
 from conftest import write_corpus
 
@@ -124,14 +124,14 @@ def test_symlink_loop_is_reported_not_fatal(built):
 def test_unreadable_file_keeps_its_previous_passages(built, monkeypatch):
     corpus, index = built
     (corpus / "victim.txt").write_text("أخبار الجنوب\nنص جديد عن الميناء.\n", encoding="utf-8")
-    real = Path.read_bytes
+    real = writer.read_corpus_file
 
-    def read_bytes(path):  # root reads chmod 000 files: simulate EACCES instead
-        if path.name == "victim.txt":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+    def read(file, root):  # root reads chmod 000 files: simulate EACCES instead
+        if file.path.name == "victim.txt":
+            raise PermissionError(13, "Permission denied", str(file.path))
+        return real(file, root)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(writer, "read_corpus_file", read)
     report = index.update(corpus)
     monkeypatch.undo()
     assert report.kept == [("victim.txt", "Permission denied")]
