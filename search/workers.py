@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import os
 import pickle
 import queue
@@ -88,6 +89,9 @@ class _Worker(SubWriterTask):
     def run(self):
         die_with_parent(self.parent)
         storage.close_inherited_locks()
+        # The parent's garbage is the parent's: collected here, its finalizers would run
+        # in this process (closing files, warning about them) as well as in the parent.
+        gc.freeze()
         super().run()
 
 

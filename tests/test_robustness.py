@@ -41,6 +41,30 @@ def test_builds_killed_at_random_points_leave_a_working_index(tmp_path):
     assert outcome["survived"] == outcome["kills"] == 4
 
 
+def test_killed_multiprocess_build_leaves_no_writer_process_and_no_lock(tmp_path):
+    # Each writer process used to survive the kill, asleep, holding the build lock.
+    outcome = crash.orphan_campaign(tmp_path, kills=1, seed=2, files=250, procs=2, log=quiet)
+    assert outcome["failures"] == [], outcome["failures"]
+    assert outcome["survived"] == 1 and outcome["workers_seen"] >= 2 and outcome["orphans"] == 0
+
+
+def test_multiprocess_builds_number_documents_the_same_every_time(tmp_path):
+    # The engine breaks score ties by document number: same numbers, same order of ties.
+    corpus, _ = crash.make_corpora(tmp_path, 60, seed=6)
+
+    def numbering(name):
+        writer.build(corpus, tmp_path / name, procs=2)
+        index = Index.open(tmp_path / name)
+        try:
+            return [fields["id"] for fields in index._searcher().reader().all_stored_fields()]
+        finally:
+            index.close()
+
+    first = numbering("first")
+    assert len(first) > 300  # several batches for each of the two writer processes
+    assert numbering("second") == first
+
+
 def test_second_build_waits_and_no_wait_says_one_is_running(tmp_path):
     outcome = crash.race(tmp_path, seed=4, files=40, log=quiet)
     waiting, no_wait = outcome["waiting"], outcome["no_wait"]
