@@ -88,6 +88,32 @@ def old_scan(reader, terms: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def old_did_you_mean(index, query, words, reader, stored_fields=None):
+    """Did-you-mean as it was before it was bounded (every unknown word, a full scan each)."""
+    import re
+
+    from search.errors import SearchError
+
+    suggestion, changed = query, False
+    for typed, term in words:
+        if ("text", term) in reader:
+            continue
+        candidates = [c for c in reader.terms_within("text", term, suggest._distance_allowed(term),
+                                                     prefix=suggest._fixed_prefix(term)) if c != term]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda c: (-suggest._distance(c, term), reader.doc_frequency("text", c)))
+        suggestion, replaced = re.subn(rf"(?<!\w){re.escape(typed)}(?!\w)",
+                                       suggest._surface(reader, best, stored_fields), suggestion, count=1)
+        changed = changed or bool(replaced)
+    if not changed or suggestion == query:
+        return None
+    try:
+        return suggestion if index.count(suggestion) > 0 else None
+    except SearchError:
+        return None
+
+
 def timed(function, repeat: int = 5) -> float:
     """Median seconds of ``repeat`` calls."""
     times = []
@@ -164,6 +190,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--no-old", action="store_true", help="skip timing the old scan")
     parser.add_argument("--work-dir", type=Path, help="keeps the index between runs")
+    parser.add_argument("--old", action="store_true",
+                        help="measure the latency under attack with the old, unbounded did-you-mean")
     args = parser.parse_args(argv)
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="attack-suggest-"))
     started = time.perf_counter()
@@ -205,6 +233,11 @@ def main(argv=None) -> int:
             reader, [t.text for w in worst_words for t in analyzer(w)]), 2),
     }
     print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    if args.old:
+        import search.index
+
+        search.index.did_you_mean = old_did_you_mean
+        result["did_you_mean_under_attack"] = "old (unbounded)"
     result["under_attack"] = latency_under_attack(index.index_dir, hostile, args.attackers, args.seconds)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
