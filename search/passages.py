@@ -54,6 +54,7 @@ MESSAGES = {
     "changed_outside": "replaced while indexing by something outside the corpus",
     "changed_kind": "replaced while indexing by something that is not a regular file ({kind})",
     "folder_unreadable": "folder not readable ({reason}); files indexed from it are kept",
+    "in_unreadable_folder": "in {folder}: folder not readable",
     "replaced_bytes": "not all valid UTF-8: {count} invalid byte sequence(s) replaced by \ufffd",
 }
 

@@ -24,7 +24,7 @@ import ctypes
 import ctypes.util
 import gc
 import os
-import pickle
+import pickle  # nosec B403: dumps job files for our own writer processes; loads nothing
 import queue
 import signal
 import threading

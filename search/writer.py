@@ -246,7 +246,7 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
         for removed in sorted(set(known) - present):
             folder = listing.under_unreadable(removed)
             if folder is not None:
-                summary.kept.append((removed, f"in {folder or './'}: folder not readable"))
+                summary.kept.append((removed, MESSAGES["in_unreadable_folder"].format(folder=folder or "./")))
                 continue
             writer.delete_by_term("source", removed)
             del report.files_meta[removed]
