@@ -24,7 +24,8 @@ import ctypes
 import ctypes.util
 import gc
 import os
-import pickle  # nosec B403: dumps job files for our own writer processes; loads nothing
+# pickle only writes job files for our own writer processes (Whoosh's format); it loads nothing here.
+import pickle  # nosec B403
 import queue
 import signal
 import threading
