@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import logging
+import math
 import platform
 import random
 import statistics
@@ -176,7 +177,7 @@ def latency_under_attack(index_dir: Path, hostile: str, attackers: int, seconds:
     loaded.sort()
     return {"quiet_p50_ms": round(statistics.median(quiet) * 1000, 1),
             "attacked_p50_ms": round(statistics.median(loaded) * 1000, 1),
-            "attacked_p95_ms": round(loaded[int(0.95 * (len(loaded) - 1))] * 1000, 1),
+            "attacked_p95_ms": round(loaded[max(0, math.ceil(0.95 * len(loaded)) - 1)] * 1000, 1),
             "attacked_max_ms": round(loaded[-1] * 1000, 1),
             "normal_requests": len(loaded), "hostile_requests": sum(sent),
             "hostile_per_s": round(sum(sent) / seconds, 1)}

@@ -16,7 +16,10 @@ Did-you-mean is bounded, because a query is cheap to send and a vocabulary scan 
    letters and of lengths within its edit allowance, all rows of a group at once (numpy),
    never by walking the whole vocabulary.
 3. The work has a deadline: REQUEST_SECONDS per request, WORD_SECONDS per word. A request
-   that runs out returns what it has and says so (``Suggestion.partial``).
+   that runs out returns what it has and says so (``Suggestion.partial``). The first
+   request of a generation waits at most VOCABULARY_WAIT_SECONDS for the vocabulary, which
+   is built in a thread of its own (0.4-1.5 s for 150,000-290,000 terms); if it is not
+   ready, the suggestion is omitted (partial) and a later request gets it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from whoosh.reading import TermNotFound
 from .analysis import WORD_PATTERN
 from .errors import SearchError
 from .snippets import surface_form
+from .storage import MappedStorage
 
 #: Completions looked at before ranking by document frequency.
 MAX_CANDIDATES = 5000
@@ -43,6 +47,9 @@ MAX_CORRECTED = 4
 #: Time did-you-mean may spend on one request, and on one of its words.
 REQUEST_SECONDS = 0.15
 WORD_SECONDS = 0.05
+#: Longest a request waits for its generation's vocabulary to be built (once per
+#: generation; a larger one goes on building in the background).
+VOCABULARY_WAIT_SECONDS = 0.5
 #: Candidates at the best distance whose document frequency is read to rank them.
 MAX_RANKED = 200
 #: Vocabularies kept in memory (one per generation; the previous one serves until readers move).
@@ -113,7 +120,9 @@ def suggest_query(index, query: str, words: list[tuple[str, str]], reader,
         return Suggestion(None)
     if len(unknown) > MAX_CORRECTED:
         return Suggestion(None, partial=True)
-    vocabulary = vocabulary_of(reader)
+    vocabulary = vocabulary_of(reader, wait=max(deadline - time.perf_counter(), VOCABULARY_WAIT_SECONDS))
+    if vocabulary is None:
+        return Suggestion(None, partial=True)
     suggestion, changed, partial = query, False, False
     for typed, term in unknown:
         now = time.perf_counter()
@@ -209,31 +218,66 @@ def _distances(query: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 _vocabularies: OrderedDict = OrderedDict()
+_building: dict = {}  # generation key -> threading.Event set when its build ends
 _vocabulary_lock = threading.Lock()
-_building: dict = {}
 
 
-def vocabulary_of(reader) -> Vocabulary:
-    """The cached ``Vocabulary`` of the generation ``reader`` reads (built on first use;
-    call it when an index is opened to spare the first misspelt query the wait)."""
+def vocabulary_of(reader, wait: float | None = None) -> Vocabulary | None:
+    """The cached ``Vocabulary`` of the generation ``reader`` reads.
+
+    The first call for a generation starts building it, in a thread of its own with a
+    reader of its own, and waits at most ``wait`` seconds (None: until it is built); a
+    later call gets it. Call it with no ``wait`` when an index is opened, to spare the
+    first misspelt query the wait. None if not built in time.
+    """
     key = _generation_key(reader)
     with _vocabulary_lock:
         vocabulary = _vocabularies.get(key)
         if vocabulary is not None:
             _vocabularies.move_to_end(key)
             return vocabulary
-        building = _building.setdefault(key, threading.Lock())
-    with building:  # one thread builds; the others wait for it instead of building too
-        with _vocabulary_lock:
-            vocabulary = _vocabularies.get(key)
-        if vocabulary is None:
+        done = _building.get(key)
+        start = done is None
+        if start:
+            done = _building[key] = threading.Event()
+    if start:
+        opener = _reader_opener(reader)
+        if opener is None:
+            _build(key, lambda: reader, done, close=False)
+        else:
+            threading.Thread(target=_build, args=(key, opener, done), daemon=True,
+                             name="vocabulary").start()
+    done.wait(wait)
+    with _vocabulary_lock:
+        return _vocabularies.get(key)
+
+
+def _build(key, open_reader, done: threading.Event, close: bool = True) -> None:
+    try:
+        reader = open_reader()
+        try:
             vocabulary = Vocabulary(_decoded(reader.lexicon("text")))
-            with _vocabulary_lock:
-                _vocabularies[key] = vocabulary
-                while len(_vocabularies) > CACHED_VOCABULARIES:
-                    _vocabularies.popitem(last=False)
-                _building.pop(key, None)
-    return vocabulary
+        finally:
+            if close:
+                reader.close()
+        with _vocabulary_lock:
+            _vocabularies[key] = vocabulary
+            while len(_vocabularies) > CACHED_VOCABULARIES:
+                _vocabularies.popitem(last=False)
+    finally:
+        with _vocabulary_lock:
+            _building.pop(key, None)
+        done.set()
+
+
+def _reader_opener(reader):
+    """A function opening another reader of ``reader``'s generation (a Whoosh reader is
+    not to be shared between threads), or None if its folder cannot be told."""
+    try:
+        folder = reader.leaf_readers()[0][0]._storage.folder
+    except (AttributeError, IndexError):
+        return None
+    return lambda: MappedStorage(folder).open_index().reader()
 
 
 def _decoded(terms):

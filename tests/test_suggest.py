@@ -105,3 +105,21 @@ def test_a_large_vocabulary_answers_a_hostile_word_within_the_budget():
     for word in hostile[:MAX_CORRECTED]:
         vocabulary.closest(word, reader)
     assert time.perf_counter() - started < 0.3
+
+
+def test_vocabulary_not_ready_in_time_means_partial_then_it_is_ready(sample_index, monkeypatch):
+    monkeypatch.setattr(suggest, "_vocabularies", type(suggest._vocabularies)())
+    monkeypatch.setattr(suggest, "VOCABULARY_WAIT_SECONDS", 0.0)
+    reader = sample_index._searcher().reader()
+    real = suggest.Vocabulary
+
+    def slow_vocabulary(terms):
+        time.sleep(0.5)
+        return real(terms)
+
+    monkeypatch.setattr(suggest, "Vocabulary", slow_vocabulary)
+    words = words_of(sample_index, "بوتن")
+    assert suggest_query(sample_index, "بوتن", words, reader, deadline=time.perf_counter()) == \
+        Suggestion(None, partial=True)
+    assert suggest.vocabulary_of(reader) is not None  # it went on building
+    assert suggest_query(sample_index, "بوتن", words, reader) == Suggestion("بوتين")
