@@ -2,7 +2,8 @@
 
 A thread keeps replacing ``victim*.txt`` files of a small corpus, as fast as it can, by
 a link to a secret file outside the corpus, by a FIFO, by a link to /dev/zero, or by
-a regular file again, while builds (full and incremental, in this process) run one after
+a regular file again, and the folder ``sub/`` by a link to a folder outside holding a
+secret ``inner.txt`` (and back), while builds (full and incremental, in this process) run one after
 the other for ``--seconds``. Every build must finish within ``--build-timeout`` seconds,
 and no index may ever hold the secret's word.
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +34,22 @@ TEXT = "أخبار\nافتتحت البلدية حديقة عامة جديدة �
 
 def swap_forever(corpus: Path, secret: Path, victims: int, stop: threading.Event, seed: int) -> dict:
     rng = random.Random(seed)
-    counts = {"link_out": 0, "fifo": 0, "device": 0, "regular": 0}
+    counts = {"link_out": 0, "fifo": 0, "device": 0, "regular": 0, "folder": 0}
     while not stop.is_set():
         victim = corpus / f"victim{rng.randrange(victims)}.txt"
         kind = rng.choice(list(counts))
         temporary = corpus / f".swap-{rng.random()}"
         try:
+            if kind == "folder":  # sub/ <-> a link to the outside folder
+                sub, kept = corpus / "sub", corpus / ".sub-real"
+                if sub.is_symlink():
+                    sub.unlink()
+                    os.rename(kept, sub)
+                else:
+                    os.rename(sub, kept)
+                    sub.symlink_to(secret.parent / "outside", target_is_directory=True)
+                counts[kind] += 1
+                continue
             if kind == "link_out":
                 temporary.symlink_to(secret)
             elif kind == "fifo":
@@ -69,6 +81,10 @@ def main(argv=None) -> int:
         corpus, secret = work / "corpus", work / "secret.txt"
         corpus.mkdir()
         secret.write_text(f"سر {SECRET}\n", encoding="utf-8")
+        (work / "outside").mkdir()
+        (work / "outside" / "inner.txt").write_text(f"سر {SECRET}\n", encoding="utf-8")
+        (corpus / "sub").mkdir()
+        (corpus / "sub" / "inner.txt").write_text(TEXT, encoding="utf-8")
         for number in range(args.files):
             (corpus / f"file{number}.txt").write_text(TEXT, encoding="utf-8")
         for number in range(args.victims):
@@ -91,7 +107,9 @@ def main(argv=None) -> int:
                                   else writer.update(work / "index", corpus))
                         done["report"] = report
                     except Exception as error:  # the point of the script: report, never stop
-                        done["error"] = repr(error)
+                        frames = traceback.extract_tb(error.__traceback__)[-3:]
+                        done["error"] = f"{error!r} at " + " < ".join(
+                            f"{Path(frame.filename).name}:{frame.lineno}" for frame in reversed(frames))
 
                 builder = threading.Thread(target=run, daemon=True)
                 builder.start()

@@ -351,13 +351,15 @@ def list_corpus(root: str | os.PathLike) -> CorpusListing:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append((Path(entry.path), source + "/"))
                     continue
-                linked = entry.is_symlink()
-                info = os.stat(entry.path)  # the target, for a link
+                info = os.lstat(entry.path)  # now, not the type readdir saw
+                linked = stat.S_ISLNK(info.st_mode)
+                if linked:
+                    info = os.stat(entry.path)  # the target
             except OSError:
                 if entry.is_symlink():  # broken or a loop: reading it says which
                     listing.files.append(CorpusFile(source, Path(entry.path), None))
                 continue  # vanished since the folder was read
-            if linked and not Path(os.path.realpath(entry.path)).is_relative_to(real_top):
+            if linked and not _resolves_inside(entry.path, real_top):
                 if not stat.S_ISDIR(info.st_mode):
                     listing.skipped.append((printable_name(source), MESSAGES["link_outside"]))
                 continue
@@ -372,6 +374,15 @@ def list_corpus(root: str | os.PathLike) -> CorpusListing:
     listing.skipped.sort()
     listing.unreadable.sort()
     return listing
+
+
+def _resolves_inside(path: str, real_top: Path) -> bool:
+    """Whether link ``path`` leads inside ``real_top`` (False if it changes while resolved:
+    realpath then fails reading a link that is no longer one)."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(real_top)
+    except OSError:
+        return False
 
 
 def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
@@ -395,12 +406,14 @@ class ChangedFileError(OSError):
 
 
 def read_corpus_file(file: CorpusFile, root: str | os.PathLike) -> bytes:
-    """The bytes of a listed file, read from a descriptor checked to be the file listed.
+    """The bytes of a listed file, read from a descriptor checked to be inside ``root``.
 
     The open never blocks (O_NONBLOCK: a FIFO swapped in opens at once) and follows links
     (links inside the corpus are files of the corpus); then the descriptor must be a
-    regular file and either the very file listed or, if the name was replaced since
-    (an editor saving a new copy), a file whose real path is still inside ``root``.
+    regular file whose real path, as the kernel names the open file, lies inside ``root``
+    (a file replaced since it was listed, by an editor saving a new copy, is read; one
+    replaced by a link out, or with a folder on its path replaced by one, is not). Where
+    the kernel cannot name it (no /proc), it must be the very file listed.
     Raises ChangedFileError otherwise, and OSError for a file that cannot be read.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | \
@@ -411,18 +424,19 @@ def read_corpus_file(file: CorpusFile, root: str | os.PathLike) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise ChangedFileError(0, MESSAGES["changed_kind"].format(kind=file_kind(info.st_mode)),
                                    str(file.path))
-        if (info.st_dev, info.st_ino) != file.identity and not _opened_inside(descriptor, root):
+        inside = _opened_inside(descriptor, root)
+        if inside is False or (inside is None and (info.st_dev, info.st_ino) != file.identity):
             raise ChangedFileError(0, MESSAGES["changed_outside"], str(file.path))
         return handle.read()
 
 
-def _opened_inside(descriptor: int, root) -> bool:
-    """Whether the file open as ``descriptor`` has a name inside ``root`` (Linux: the
-    kernel's own name for it; elsewhere nothing can be proven, so no)."""
+def _opened_inside(descriptor: int, root) -> bool | None:
+    """Whether the file open as ``descriptor`` is inside ``root``, by the kernel's own name
+    for it (Linux /proc); None where that name cannot be read."""
     try:
         real = os.readlink(f"/proc/self/fd/{descriptor}")
     except OSError:
-        return False
+        return None
     return Path(real).is_relative_to(os.path.realpath(root))
 
 
