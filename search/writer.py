@@ -23,8 +23,9 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from . import postings, storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
 from .errors import RebuildNeededError, SearchError
-from .passages import (MESSAGES, CorpusFile, Passage, UndecodableFileError, decode_text,
-                       iter_corpus_files, list_corpus, read_corpus_file, split_passages)
+from .corpus import MESSAGES as CORPUS_MESSAGES
+from .corpus import CorpusFile, iter_corpus_files, list_corpus, read_corpus_file
+from .passages import MESSAGES, Passage, UndecodableFileError, decode_text, split_passages
 from .roots import store_table as store_root_table
 from .workers import open_writer
 
@@ -246,7 +247,7 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
         for removed in sorted(set(known) - present):
             folder = listing.under_unreadable(removed)
             if folder is not None:
-                summary.kept.append((removed, MESSAGES["in_unreadable_folder"].format(folder=folder or "./")))
+                summary.kept.append((removed, CORPUS_MESSAGES["in_unreadable_folder"].format(folder=folder or "./")))
                 continue
             writer.delete_by_term("source", removed)
             del report.files_meta[removed]

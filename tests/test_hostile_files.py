@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from search import Index, storage, writer
 from search.cli import main
-from search.passages import MESSAGES, display_name, list_corpus, printable_name
+from search.corpus import MESSAGES, display_name, list_corpus, printable_name
 
 from conftest import write_corpus
 
@@ -237,3 +237,11 @@ def test_every_file_of_a_generation_is_fsynced_before_it_is_published(corpus, tm
     entries = [generation, *generation.iterdir()]
     assert all((os.stat(p).st_dev, os.stat(p).st_ino) in synced for p in entries
                if stat.S_ISREG(os.stat(p).st_mode) or p == generation)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from search import corpus as corpus_module
+
+    assert doctest.testmod(corpus_module).failed == 0
