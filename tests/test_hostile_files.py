@@ -133,12 +133,23 @@ def test_folder_name_that_is_not_utf8_is_reported_once(corpus, tmp_path):
     assert report.skipped == [("\\xe1", MESSAGES["bad_name"])] and report.files == 2
 
 
-def test_a_thousand_nested_folders_are_walked_without_recursion(corpus, tmp_path):
-    deep = corpus
+@pytest.fixture
+def deep_folders(corpus):
+    """990 nested folders in the corpus, removed bottom up afterwards (pytest's own clean-up
+    recurses, and fails at this depth)."""
+    folders = [corpus]
     for _ in range(990):  # Path.mkdir(parents=True) recurses too
-        deep = deep / "d"
-        deep.mkdir()
-    (deep / "bottom.txt").write_text("قاع البئر العميقة\n", encoding="utf-8")
+        folders.append(folders[-1] / "d")
+        folders[-1].mkdir()
+    yield folders[-1]
+    for folder in reversed(folders[1:]):
+        for entry in folder.iterdir():
+            entry.unlink()
+        folder.rmdir()
+
+
+def test_a_thousand_nested_folders_are_walked_without_recursion(corpus, deep_folders, tmp_path):
+    (deep_folders / "bottom.txt").write_text("قاع البئر العميقة\n", encoding="utf-8")
     report = writer.build(corpus, tmp_path / "index")
     assert report.files == 3 and report.skipped == []
     assert found(Index.open(tmp_path / "index"), "البئر") == {"d/" * 990 + "bottom.txt"}
