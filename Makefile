@@ -62,6 +62,7 @@ crash: setup
 	$(BIN)/python bench/crash.py kill --kills 50 --seed 1
 	$(BIN)/python bench/crash.py race
 	$(BIN)/python bench/crash.py swap --rounds 10 --clients 8
+	$(BIN)/python bench/crash.py orphans --kills 30 --files 600
 
 # Coverage-guided fuzzing with atheris, if it installs (CI does not depend on it).
 FUZZ_RUNS ?= 20000

@@ -9,6 +9,11 @@ Prints what survived; it is never a test (``tests/test_robustness.py`` runs shor
            B, when the kill came after the new generation was published). Then the next
            build (back to A, full or incremental) must succeed, answer as A, and leave no
            ``tmp-`` folder or ``.current.*`` link behind.
+``orphans`` Index corpus A with ``--procs`` writer processes, then ``--kills`` times: start
+           a multi-process full build of B, wait until its writer processes run, SIGKILL
+           the build after a random delay, and check that every writer process is gone
+           within two seconds, that the build lock is free (``--no-wait`` succeeds at once)
+           and that the next build answers as A.
 ``race``   Two builds started at once: the second waits for the first and both succeed;
            with ``--no-wait`` the second exits at once saying a build is running; either
            way the index answers as one of the two corpora.
@@ -18,6 +23,7 @@ Prints what survived; it is never a test (``tests/test_robustness.py`` runs shor
            the app's refresh interval (one second) after the build returns.
 
     .venv/bin/python bench/crash.py kill --kills 50 --seed 1
+    .venv/bin/python bench/crash.py orphans --kills 30 --files 600
     .venv/bin/python bench/crash.py race
     .venv/bin/python bench/crash.py swap --rounds 10 --clients 8
 
@@ -30,6 +36,7 @@ import argparse
 import http.client
 import json
 import logging
+import os
 import random
 import signal
 import subprocess
@@ -226,6 +233,88 @@ def kill_campaign(work: Path, kills: int, seed: int, files: int = 200, max_secon
             outcome["survived"] += 1
             log(f"kill {number}: {what} build at {delay:.2f} s: ok"
                 f"{' (it had finished)' if finished else ''}{' (tmp- left, then cleaned)' if stale else ''}")
+    return outcome
+
+
+# -- orphans ------------------------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def orphan_campaign(work: Path, kills: int, seed: int, files: int = 600, procs: int = 2,
+                    max_seconds: float = 900, log=print) -> dict:
+    """SIGKILL multi-process builds once their writers run; count orphans and stuck locks."""
+    rng = random.Random(seed)
+    corpus_a, corpus_b = make_corpora(work, files, seed)
+    index_dir = work / "index"
+    run_build(corpus_a, index_dir, rebuild=True)
+    expected = answers(index_dir)
+    outcome = {"kills": 0, "survived": 0, "workers_seen": 0, "orphans": 0, "failures": []}
+    deadline = time.monotonic() + max_seconds
+    for number in range(1, kills + 1):
+        if time.monotonic() > deadline:
+            log(f"stopped after {number - 1} kills: --max-seconds reached")
+            break
+        child = subprocess.Popen(index_command(corpus_b, index_dir, True, "--procs", str(procs)), cwd=ROOT,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        waited = time.monotonic() + 60
+        while len(children_of(child.pid)) < procs and child.poll() is None and time.monotonic() < waited:
+            time.sleep(0.01)
+        workers = children_of(child.pid)
+        time.sleep(rng.uniform(0, 1.5))
+        workers = sorted(set(workers) | set(children_of(child.pid)))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        outcome["kills"] += 1
+        outcome["workers_seen"] += len(workers)
+        problems = []
+        gone_by = time.monotonic() + 2
+        while any(alive(pid) for pid in workers) and time.monotonic() < gone_by:
+            time.sleep(0.02)
+        orphans = [pid for pid in workers if alive(pid)]
+        if orphans:
+            outcome["orphans"] += len(orphans)
+            problems.append(f"writer processes alive 2 s after the kill: {orphans}")
+            for pid in orphans:  # clean up, so the next round starts clean
+                os.kill(pid, signal.SIGKILL)
+        if not workers:
+            problems.append("no writer process was seen (the build ended or never forked)")
+        started = time.monotonic()
+        done = subprocess.run(index_command(corpus_a, index_dir, True, "--no-wait"), cwd=ROOT,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            problems.append(f"the next build (--no-wait) failed: {done.stderr.strip()[-300:]}")
+        elif answers(index_dir) != expected:
+            problems.append("the next build does not answer as A")
+        if problems:
+            outcome["failures"].append({"kill": number, "problems": problems})
+            log(f"kill {number}: FAILED: {problems}")
+        else:
+            outcome["survived"] += 1
+            log(f"kill {number}: {len(workers)} writer processes gone, next build ok in "
+                f"{time.monotonic() - started:.2f} s")
     return outcome
 
 
@@ -446,7 +535,8 @@ def swap(work: Path, rounds: int, clients: int, seed: int, files: int = 200, max
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", nargs="?", choices=("kill", "race", "swap"), default="kill")
+    parser.add_argument("mode", nargs="?", choices=("kill", "orphans", "race", "swap"), default="kill")
+    parser.add_argument("--procs", type=int, default=2, help="orphans: writer processes")
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=10, help="swap: rebuild/update rounds (A->B->A)")
     parser.add_argument("--clients", type=int, default=8, help="swap: client threads")
@@ -459,6 +549,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(work)
         if args.mode == "kill":
             outcome = kill_campaign(work, args.kills, args.seed, args.files, args.max_seconds)
+            failed = bool(outcome["failures"]) or outcome["survived"] < args.kills
+        elif args.mode == "orphans":
+            outcome = orphan_campaign(work, args.kills, args.seed, args.files, args.procs, args.max_seconds)
             failed = bool(outcome["failures"]) or outcome["survived"] < args.kills
         elif args.mode == "race":
             outcome = race(work, args.seed, args.files)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from .analysis import ArabicAnalyzer
+from .corpus import display_name
 from .errors import SearchError
 from . import writer
 from .index import Index
@@ -99,9 +100,11 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, clu
         f"{report.removed} removed, {report.seconds:.2f} s{rate}."
     )
     for source, reason in report.skipped:
-        click.echo(f"skipped {source}: {reason}", err=True)
+        click.echo(f"skipped {display_name(source)}: {reason}", err=True)
     for source, reason in report.kept:
-        click.echo(f"kept the previous version of {source}: {reason}", err=True)
+        click.echo(f"kept the previous version of {display_name(source)}: {reason}", err=True)
+    for source, warning in report.warnings:
+        click.echo(f"warning: {display_name(source)}: {warning}", err=True)
 
 
 @main.command("search", context_settings={"ignore_unknown_options": True})
@@ -163,7 +166,7 @@ def _print_result(result) -> None:
         click.echo(f"«{word}» is not in the index: searched {', '.join(forms[:5])}"
                    + (" ..." if len(forms) > 5 else ""))
     for number, hit in enumerate(result.hits, first):
-        click.echo(f"\n{number}. {hit.source} #{hit.passage}  (score {hit.score:.2f})")
+        click.echo(f"\n{number}. {display_name(hit.source)} #{hit.passage}  (score {hit.score:.2f})")
         click.echo("   " + _terminal_snippet(hit.snippet))
         if hit.missing:
             click.echo("   missing: " + ", ".join(hit.missing))

@@ -28,7 +28,7 @@ from .results import FacetCount, Hit, SearchResult
 from .roots import RootGroups, RootTable
 from .snippets import snippet
 from .stemgroups import StemGroups
-from .suggest import complete_word, did_you_mean
+from .suggest import complete_word, suggest_query, vocabulary_of
 #: Source files listed in a result's facets (those with most matches; selected ones too).
 FACET_LIMIT = 50
 
@@ -276,9 +276,11 @@ class Index:
         strict, loose, found = self._find(current, local, query, match, sources, ranking)
         suggestion = corrected = None
         unknown = {text for text, ids in zip(strict.unit_texts, found.units) if not len(ids)}
+        suggestion_partial = False
         if not len(found.ids) or unknown or strict.related:
-            suggestion = did_you_mean(self, query, list(strict.words),
+            suggested = suggest_query(self, query, self._by_importance(strict.words),
                                       self._searcher(current).reader(), engine.stored_fields)
+            suggestion, suggestion_partial = suggested.text, suggested.partial
             if suggestion and match == "auto" and not len(found.ids):
                 strict, loose, found = self._find(current, local, suggestion, match,
                                                   sources, ranking)
@@ -303,8 +305,15 @@ class Index:
             missing=tuple(text for text, ids in zip(strict.unit_texts, found.units)
                           if not len(ids)),
             related=strict.related, corrected=corrected,
+            suggestion_partial=suggestion_partial,
             normalized_query=" ".join(term for _typed, term in strict.words),
         )
+
+    def _by_importance(self, words) -> list[tuple[str, str]]:
+        """Words typed, the ones the index lacks first, then the longest (did-you-mean
+        corrects a few words at most)."""
+        vocabulary = self._current.engine.vocabulary
+        return sorted(words, key=lambda word: (("text", word[1]) in vocabulary, -len(word[1])))
 
     def _hit(self, current, docnum: int, score: float, step: str, found, highlight) -> Hit:
         """One hit: its passage (with the next one, for a neighbour pair), the words
@@ -329,6 +338,7 @@ class Index:
         current, _local = self._thread()
         if len(current.engine.columns.live):
             current.engine.stored_fields(0)
+        vocabulary_of(self._searcher(current).reader(), wait=0)  # did-you-mean's, built aside
 
     def count(self, query: str) -> int:
         """How many passages hold every word (no snippets, no facets)."""

@@ -149,6 +149,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a shard did not scan «{prefix}»: are the shards and this coordinator running the "
         "same version?",
     ),
+    "index_folder": (
+        "لا يمكن استعمال {path} مجلدًا للفهرس ({reason}).",
+        "cannot use {path} as the index folder: {reason}",
+    ),
+    "worker_died": (
+        "توقفت عملية كتابة (رمز الخروج {code}) قبل أن تنهي نصيبها؛ لم يُنشر شيء: أعد البناء.",
+        "a writer process stopped (exit code {code}) before finishing its share; nothing was "
+        "published: run the build again",
+    ),
     "file_unreadable": (
         "تعذّرت قراءة {source} نصًّا ({reason}): احفظه بترميز UTF-8 أو انقله خارج مجلد النصوص.",
         "{source}: cannot read as text ({reason}); save it as UTF-8 or move it out of the corpus",

@@ -9,10 +9,15 @@ Decoding rules (``decode_bytes``), in order:
 2. Without a mark, UTF-16 shows in its high bytes: Latin and Arabic are U+00xx and U+06xx, so
    nearly every other byte is 0x00 or 0x06, bytes that single-byte text almost never holds.
 3. Valid UTF-8 (plain ASCII included) is UTF-8.
-4. Anything else is Windows-1256 or ISO-8859-6, whichever reads more like Arabic.
-5. A NUL, or more than BINARY_CONTROL_SHARE of C0 controls other than \\t \\n \\r \\f, means binary:
+4. Mostly valid UTF-8 is UTF-8 too: at least one valid non-ASCII character and at most one
+   invalid byte sequence for every UTF8_MIN_VALID_PER_INVALID valid ones (a few bytes broken
+   in transfer, a truncated last character). The bad sequences become U+FFFD and
+   ``decode_text`` counts them, so indexing can warn. (Arabic in Windows-1256 is almost all
+   invalid UTF-8: a lead byte is rarely followed by continuation bytes.)
+5. Anything else is Windows-1256 or ISO-8859-6, whichever reads more like Arabic.
+6. A NUL, or more than BINARY_CONTROL_SHARE of C0 controls other than \\t \\n \\r \\f, means binary:
    UndecodableFileError. (cp1256 decodes any bytes; this check keeps images out of the index.)
-6. CRLF and lone CR become "\\n"; spans index the text AFTER this step. Nothing else changes:
+7. CRLF and lone CR become "\\n"; spans index the text AFTER this step. Nothing else changes:
    no Unicode normalisation (the analyzer does that), so snippets show the original.
 
 Splitting decoded text into passages is ``search.splitter.split_passages`` (its rules are there).
@@ -23,17 +28,22 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.corpus import iter_corpus_files  # noqa: F401 (callers have long imported it from here)
 from search.errors import SearchError
 
+#: Messages about decoded files, in one place (``{name}`` fields filled by ``str.format``).
+MESSAGES = {
+    "replaced_bytes": "not all valid UTF-8: {count} invalid byte sequence(s) replaced by \ufffd",
+}
 BINARY_CONTROL_SHARE = 0.05  # random bytes hold ~11% C0 controls; text holds almost none
 
 # UTF-32 first: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+UTF8_MIN_VALID_PER_INVALID = 4  # cp1256 Arabic read as UTF-8: under 1 valid per 10 invalid
 LEGACY_ENCODINGS = ("cp1256", "iso8859-6")  # on a tie the first wins: cp1256 is far more common
 ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 ARABIC_ARTICLE = "\u0627\u0644"  # ال
@@ -65,37 +75,72 @@ class Passage:
     title: str | None  # the file's title, the same on every passage of the file
 
 
+@dataclass(frozen=True)
+class DecodedText:
+    """A corpus file's text, its Python codec name, and how many invalid byte sequences
+    were replaced by U+FFFD (rule 4; 0 otherwise)."""
+
+    text: str
+    encoding: str
+    replaced: int = 0
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a corpus file's bytes by the rules above; return (text, Python codec name).
 
-    ``data.decode(name)`` gives the text before line endings are normalised.
+    ``data.decode(name)`` gives the text before line endings are normalised (with
+    ``errors="replace"`` for mostly valid UTF-8: ``decode_text`` says how much was replaced).
     Raises UndecodableFileError("binary file") for binary data.
 
     >>> decode_bytes("السلام عليكم\\r\\n".encode("cp1256"))
     ('السلام عليكم\\n', 'cp1256')
     """
-    text, encoding = _decode(data)
+    decoded = decode_text(data)
+    return decoded.text, decoded.encoding
+
+
+def decode_text(data: bytes) -> DecodedText:
+    """``decode_bytes``, with the count of replaced byte sequences.
+
+    >>> decode_text("خبر عاجل ".encode("utf-8") + b"\\xff")
+    DecodedText(text='خبر عاجل \ufffd', encoding='utf-8', replaced=1)
+    """
+    text, encoding, replaced = _decode(data)
     if "\x00" in text or len(text) - len(text.translate(_CONTROLS)) > BINARY_CONTROL_SHARE * len(text):
         raise UndecodableFileError("binary file")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+    return DecodedText(text.replace("\r\n", "\n").replace("\r", "\n"), encoding, replaced)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes) -> tuple[str, str, int]:
     # A BOM first (UTF-16-LE text starting with U+0000 looks like UTF-32, hence a list), then
     # UTF-16 guessed from the high bytes, then UTF-8; the first that decodes strictly wins.
     guesses = [encoding for bom, encoding in _BOMS if data.startswith(bom)]
     for encoding in filter(None, [*guesses, _guess_utf16(data), "utf-8"]):
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding), encoding, 0
         except UnicodeDecodeError:
             pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly
     candidates = []  # never empty: cp1256 maps all 256 bytes
     for encoding in LEGACY_ENCODINGS:
         try:
             candidates.append((data.decode(encoding), encoding))
         except UnicodeDecodeError:
             pass  # ISO-8859-6 leaves many bytes undefined
-    return max(candidates, key=lambda candidate: _arabic_score(candidate[0]))
+    return max(((text, encoding, 0) for text, encoding in candidates),
+               key=lambda candidate: _arabic_score(candidate[0]))
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, str, int] | None:
+    """(text, "utf-8", replaced) if ``data`` is UTF-8 but for a few bad bytes (rule 4)."""
+    text = data.decode("utf-8", "replace")
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    valid = len(text) - len(text.encode("ascii", "ignore")) - replaced  # non-ASCII, decoded
+    if valid >= 1 and replaced * UTF8_MIN_VALID_PER_INVALID <= valid:
+        return text, "utf-8", replaced
+    return None
 
 
 def _guess_utf16(data: bytes) -> str | None:
@@ -145,43 +190,3 @@ def read_passages(path: str | os.PathLike, root: str | os.PathLike) -> list[Pass
     except UndecodableFileError as err:
         raise UndecodableFileError(err.reason, source) from None
     return split_passages(text, source)
-
-
-def iter_corpus_files(root: str | os.PathLike) -> Iterator[tuple[str, Path]]:
-    """Yield (source name, absolute path) for every corpus file under ``root``, sorted by name.
-
-    Hidden files and folders (name starts with ".") are skipped, and so is a symlink whose
-    target lies outside ``root``: the corpus is never read from elsewhere. Linked folders are
-    not entered (no loops, no duplicates). A broken link inside ``root`` (its target gone,
-    or a loop) is yielded, so indexing reports it as unreadable instead of silently dropping
-    the file's passages. A missing ``root`` raises FileNotFoundError.
-
-    >>> import pathlib, tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     for name in ("news/أ.txt", "b.txt", ".git/x", ".hidden.txt"):
-    ...         pathlib.Path(tmp, name).parent.mkdir(exist_ok=True)
-    ...         _ = pathlib.Path(tmp, name).write_text("نص", encoding="utf-8")
-    ...     [source for source, _ in iter_corpus_files(tmp)]
-    ['b.txt', 'news/أ.txt']
-    """
-    top = Path(os.path.abspath(root))
-    if not top.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {top}")
-    real_top = top.resolve()
-    found = []
-    for folder, dirnames, filenames in os.walk(top):  # followlinks=False
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        for name in filenames:
-            path = Path(folder, name)
-            if name.startswith(".") or not (path.is_file() or _is_broken_link(path)):
-                continue  # FIFOs and devices too: reading one could block forever
-            # os.path.realpath, not Path.resolve: it gives a loop's path instead of raising.
-            if Path(os.path.realpath(path)).is_relative_to(real_top):
-                found.append((path.relative_to(top).as_posix(), path))
-    yield from sorted(found)
-
-
-def _is_broken_link(path: Path) -> bool:
-    """A symlink that leads nowhere: its target is missing, or it is part of a loop."""
-    return path.is_symlink() and not path.exists()
-

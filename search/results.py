@@ -78,7 +78,9 @@ class SearchResult:
     ``step_totals`` the passages each step found; ``missing`` lists the words found
     nowhere, ``related`` the words found nowhere that were searched as related forms
     (word, forms), ``corrected`` the did-you-mean correction searched instead when the
-    query as typed found nothing; ``normalized_query`` the words searched for, folded.
+    query as typed found nothing; ``normalized_query`` the words searched for, folded;
+    ``suggestion_partial`` that the suggestion was cut short by its work budget (too
+    many unknown words, out of time): it may be missing or correct fewer words.
     """
 
     query: str
@@ -98,6 +100,7 @@ class SearchResult:
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
     corrected: str | None = None
     normalized_query: str = ""
+    suggestion_partial: bool = False
 
     @property
     def pages(self) -> int:
@@ -125,4 +128,5 @@ class SearchResult:
                 "related": [{"word": word, "forms": list(forms)} for word, forms in self.related],
                 "corrected": self.corrected,
             },
+            "suggestion_partial": self.suggestion_partial,
         }

@@ -7,11 +7,16 @@ An index folder holds:
   version, corpus, file hashes) written before the generation is published;
 - ``tmp-<stamp>/``: a generation being written (left behind only by a crash);
 - ``build.lock``: held (``flock``) by the one process writing; the kernel releases it
-  when that process dies, however it dies, so a lock is never stale.
+  when the last descriptor of it is closed, so when that process dies, however it dies.
+  Forked writer processes close their inherited copy first thing
+  (``close_inherited_locks``) and die with their parent (``search.workers``), so a lock
+  never outlives its holder.
 
 Every write (full build or incremental update) makes a new generation and publishes it
 by replacing the ``current`` symlink with ``rename``, which is atomic: a reader sees the
-old index or the new one, never a half-written one. Updates start from a hard-linked
+old index or the new one, never a half-written one. Every file of the generation and its
+folder are fsynced before the switch, so after a power cut ``current`` never names a
+generation whose files were still in the page cache. Updates start from a hard-linked
 copy of the current generation (Whoosh never rewrites a file it has committed).
 """
 
@@ -32,13 +37,15 @@ from pathlib import Path
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
-from .errors import BuildInProgressError, IndexNotFoundError
+from .errors import BuildInProgressError, IndexNotFoundError, SearchError
 
 CURRENT = "current"
 LOCK_FILE = "build.lock"
 META_FILE = "meta.json"
 #: Generations kept besides the current one, for readers that have not refreshed yet.
 KEEP_PREVIOUS = 1
+#: Descriptors of build locks this process holds (a forked child closes its copies).
+_held_locks: set[int] = set()
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -74,8 +81,12 @@ def write_meta(generation: Path, meta: dict) -> None:
 def write_lock(index_dir: Path, wait: bool = True, on_wait=None):
     """Hold the index folder's build lock; BuildInProgressError if busy and not waiting."""
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(index_dir / LOCK_FILE, "a+", encoding="utf-8")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / LOCK_FILE, "a+", encoding="utf-8")
+    except OSError as error:
+        raise SearchError("index_folder", path=index_dir,
+                          reason=error.strerror or error) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,6 +102,7 @@ def write_lock(index_dir: Path, wait: bool = True, on_wait=None):
             if on_wait:
                 on_wait(holder)
             fcntl.flock(handle, fcntl.LOCK_EX)
+        _held_locks.add(handle.fileno())
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}\n")
@@ -98,7 +110,20 @@ def write_lock(index_dir: Path, wait: bool = True, on_wait=None):
         remove_stale(index_dir)
         yield
     finally:
+        _held_locks.discard(handle.fileno())
         handle.close()
+
+
+def close_inherited_locks() -> None:
+    """In a forked child: close the copies of the parent's build-lock descriptors, so the
+    lock goes when the parent does. (Closing, never ``LOCK_UN``: that would release the
+    parent's lock too, the descriptors sharing one open file.)"""
+    for descriptor in list(_held_locks):
+        try:
+            os.close(descriptor)
+        except OSError:
+            pass
+    _held_locks.clear()
 
 
 def new_generation(index_dir: Path, copy_from: Path | None = None) -> Path:
@@ -122,6 +147,7 @@ def publish(index_dir: Path, temporary: Path) -> Path:
     """Rename a finished ``tmp-`` folder to ``gen-`` and point ``current`` at it."""
     index_dir = Path(index_dir)
     generation = index_dir / ("gen-" + temporary.name[len("tmp-"):])
+    _fsync_files(temporary)
     os.rename(temporary, generation)
     link = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
     os.symlink(generation.name, link)
@@ -147,6 +173,18 @@ def _remove_old_generations(index_dir: Path, keep: Path) -> None:
     )
     for old in generations[: max(0, len(generations) - KEEP_PREVIOUS)]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_files(folder: Path) -> None:
+    """fsync every file in ``folder``, then the folder (its entries)."""
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            fd = os.open(entry.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

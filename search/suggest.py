@@ -3,22 +3,68 @@
 Both work on the terms of the ``text`` field, through its analyzer, so what is typed is
 folded like the text (no hamza, no marks, any alef, one spelling of a name), and both
 answer in the corpus's own spelling, read back from a passage that has the word.
+
+Did-you-mean is bounded, because a query is cheap to send and a vocabulary scan is not:
+
+1. Only words the index does not know are corrected, and at most MAX_CORRECTED of them,
+   in the order the caller gives (put the words that matter most first). A query with
+   more unknown words than that gets no suggestion: correcting a few of them would still
+   find nothing, since every plain word must match.
+2. Candidates come from a ``Vocabulary`` built once per index generation and cached: the
+   terms grouped by first letter (first three after the article ال) and length, each group
+   a matrix of code points. A word is compared only with the groups of its own first
+   letters and of lengths within its edit allowance, all rows of a group at once (numpy),
+   never by walking the whole vocabulary.
+3. The work has a deadline: REQUEST_SECONDS per request, WORD_SECONDS per word. A request
+   that runs out returns what it has and says so (``Suggestion.partial``). The first
+   request of a generation waits at most VOCABULARY_WAIT_SECONDS for the vocabulary, which
+   is built in a thread of its own (0.4-1.5 s for 150,000-290,000 terms); if it is not
+   ready, the suggestion is omitted (partial) and a later request gets it.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
+import numpy as np
 from whoosh.reading import TermNotFound
 
 from .analysis import WORD_PATTERN
 from .errors import SearchError
 from .snippets import surface_form
+from .storage import MappedStorage
 
 #: Completions looked at before ranking by document frequency.
 MAX_CANDIDATES = 5000
 MAX_EDIT_DISTANCE = 2
+#: Unknown words of one query that did-you-mean corrects; with more, it gives up.
+MAX_CORRECTED = 4
+#: Time did-you-mean may spend on one request, and on one of its words.
+REQUEST_SECONDS = 0.15
+WORD_SECONDS = 0.05
+#: Longest a request waits for its generation's vocabulary to be built (once per
+#: generation; a larger one goes on building in the background).
+VOCABULARY_WAIT_SECONDS = 0.5
+#: Candidates at the best distance whose document frequency is read to rank them.
+MAX_RANKED = 200
+#: Vocabularies kept in memory (one per generation; the previous one serves until readers move).
+CACHED_VOCABULARIES = 2
+ARTICLE = "\u0627\u0644"  # ال
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What did-you-mean found: ``text`` (a query that finds something, or None) and
+    ``partial``: True when some unknown words were not looked at (too many of them, or
+    the time budget ran out), so None does not mean "no close word exists"."""
+
+    text: str | None
+    partial: bool = False
 
 
 def complete_word(searcher, typed: str, limit: int = 8, stored_fields=None) -> list[str]:
@@ -52,33 +98,199 @@ def complete_word(searcher, typed: str, limit: int = 8, stored_fields=None) -> l
 
 def did_you_mean(index, query: str, words: list[tuple[str, str]], reader,
                  stored_fields=None) -> str | None:
-    """The query with each unknown word replaced by the commonest word within two
-    edits of its index term, if that finds anything; else None.
+    """``suggest_query(...).text``: the suggested query or None."""
+    return suggest_query(index, query, words, reader, stored_fields).text
 
-    ``words`` holds (word as typed, index term) pairs, from the query builder.
+
+def suggest_query(index, query: str, words: list[tuple[str, str]], reader,
+                  stored_fields=None, deadline: float | None = None) -> Suggestion:
+    """The query with each unknown word replaced by the commonest word within two edits
+    (one for short words) of its index term, if that finds anything.
+
+    ``words`` holds (word as typed, index term) pairs, from the query builder, most
+    important first (e.g. rarest or longest): at most MAX_CORRECTED unknown ones are
+    corrected. ``deadline`` (a ``time.perf_counter()`` value) defaults to REQUEST_SECONDS
+    from now.
     """
-    suggestion = query
-    changed = False
-    for typed, term in words:
-        if ("text", term) in reader:
+    started = time.perf_counter()
+    deadline = started + REQUEST_SECONDS if deadline is None else deadline
+    unknown = [(typed, term) for typed, term in dict.fromkeys(words)
+               if ("text", term) not in reader]
+    if not unknown:
+        return Suggestion(None)
+    if len(unknown) > MAX_CORRECTED:
+        return Suggestion(None, partial=True)
+    vocabulary = vocabulary_of(reader, wait=max(deadline - time.perf_counter(), VOCABULARY_WAIT_SECONDS))
+    if vocabulary is None:
+        return Suggestion(None, partial=True)
+    suggestion, changed, partial = query, False, False
+    for typed, term in unknown:
+        now = time.perf_counter()
+        if now >= deadline:
+            partial = True
+            break
+        best, complete = vocabulary.closest(term, reader, min(deadline, now + WORD_SECONDS))
+        partial = partial or not complete
+        if best is None:
             continue
-        candidates = [c for c in reader.terms_within("text", term, _distance_allowed(term),
-                                                     prefix=_fixed_prefix(term))
-                      if c != term]
-        if not candidates:
-            continue
-        best = max(candidates, key=lambda c: (-_distance(c, term),
-                                              reader.doc_frequency("text", c)))
         suggestion, replaced = re.subn(rf"(?<!\w){re.escape(typed)}(?!\w)",
                                        _surface(reader, best, stored_fields), suggestion,
                                        count=1)
         changed = changed or bool(replaced)
     if not changed or suggestion == query:
-        return None
+        return Suggestion(None, partial)
     try:
-        return suggestion if index.count(suggestion) > 0 else None
+        return Suggestion(suggestion if index.count(suggestion) > 0 else None, partial)
     except SearchError:
+        return Suggestion(None, partial)
+
+
+class Vocabulary:
+    """An index's ``text`` terms grouped for did-you-mean: by (first letter, length) and,
+    for words starting with the article, also by (first three letters, length).
+
+    Built once per generation (``vocabulary_of``); read-only afterwards, so threads share it.
+    """
+
+    def __init__(self, terms):
+        groups: dict[tuple[str, int], list[str]] = {}
+        for term in terms:
+            if not term:
+                continue
+            groups.setdefault((term[:1], len(term)), []).append(term)
+            if term.startswith(ARTICLE) and len(term) > 2:
+                groups.setdefault((term[:3], len(term)), []).append(term)
+        self._groups = {key: (words, _code_points(words, key[1])) for key, words in groups.items()}
+        self.terms = sum(len(words) for (prefix, _), (words, _) in self._groups.items()
+                         if len(prefix) == 1)
+
+    def within(self, term: str, distance: int, prefix: int, deadline: float | None = None):
+        """((candidate, distance) pairs within ``distance`` edits of ``term`` sharing its
+        first ``prefix`` letters, all groups looked at?)"""
+        key, found = term[:prefix], []
+        query = _code_points([term], len(term))[0]
+        lengths = sorted(range(max(1, len(term) - distance), len(term) + distance + 1),
+                         key=lambda n: abs(n - len(term)))  # nearest lengths first
+        for length in lengths:
+            if deadline is not None and time.perf_counter() >= deadline:
+                return found, False
+            group = self._groups.get((key, length))
+            if group is None:
+                continue
+            words, codes = group
+            distances = _distances(query, codes)
+            for row in np.flatnonzero(distances <= distance):
+                if words[row] != term:
+                    found.append((words[row], int(distances[row])))
+        return found, True
+
+    def closest(self, term: str, reader, deadline: float | None = None) -> tuple[str | None, bool]:
+        """(the commonest term at the least distance from ``term``, or None; complete?)"""
+        found, complete = self.within(term, _distance_allowed(term), _fixed_prefix(term), deadline)
+        if not found:
+            return None, complete
+        least = min(distance for _, distance in found)
+        nearest = sorted(word for word, distance in found if distance == least)[:MAX_RANKED]
+        return max(nearest, key=lambda word: (reader.doc_frequency("text", word), word)), complete
+
+
+def _code_points(words: list[str], length: int) -> np.ndarray:
+    """A (len(words), length) matrix of the words' code points (all words of that length)."""
+    data = "".join(words).encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(data, dtype=np.uint32).reshape(len(words), length)
+
+
+def _distances(query: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Levenshtein distance from ``query`` (code points) to every row of ``codes``: the
+    usual dynamic programme, one row of the table for all candidates at once."""
+    rows, width = codes.shape
+    previous = np.broadcast_to(np.arange(width + 1, dtype=np.int32), (rows, width + 1))
+    for i, letter in enumerate(query, 1):
+        substitute = previous[:, :-1] + (codes != letter)
+        delete = previous[:, 1:] + 1
+        best = np.minimum(substitute, delete)
+        current = np.empty((rows, width + 1), dtype=np.int32)
+        current[:, 0] = i
+        for j in range(width):  # insertion depends on the cell just computed
+            np.minimum(best[:, j], current[:, j] + 1, out=current[:, j + 1])
+        previous = current
+    return previous[:, -1]
+
+
+_vocabularies: OrderedDict = OrderedDict()
+_building: dict = {}  # generation key -> threading.Event set when its build ends
+_vocabulary_lock = threading.Lock()
+
+
+def vocabulary_of(reader, wait: float | None = None) -> Vocabulary | None:
+    """The cached ``Vocabulary`` of the generation ``reader`` reads.
+
+    The first call for a generation starts building it, in a thread of its own with a
+    reader of its own, and waits at most ``wait`` seconds (None: until it is built); a
+    later call gets it. Call it with no ``wait`` when an index is opened, to spare the
+    first misspelt query the wait. None if not built in time.
+    """
+    key = _generation_key(reader)
+    with _vocabulary_lock:
+        vocabulary = _vocabularies.get(key)
+        if vocabulary is not None:
+            _vocabularies.move_to_end(key)
+            return vocabulary
+        done = _building.get(key)
+        start = done is None
+        if start:
+            done = _building[key] = threading.Event()
+    if start:
+        opener = _reader_opener(reader)
+        if opener is None:
+            _build(key, lambda: reader, done, close=False)
+        else:
+            threading.Thread(target=_build, args=(key, opener, done), daemon=True,
+                             name="vocabulary").start()
+    done.wait(wait)
+    with _vocabulary_lock:
+        return _vocabularies.get(key)
+
+
+def _build(key, open_reader, done: threading.Event, close: bool = True) -> None:
+    try:
+        reader = open_reader()
+        try:
+            vocabulary = Vocabulary(_decoded(reader.lexicon("text")))
+        finally:
+            if close:
+                reader.close()
+        with _vocabulary_lock:
+            _vocabularies[key] = vocabulary
+            while len(_vocabularies) > CACHED_VOCABULARIES:
+                _vocabularies.popitem(last=False)
+    finally:
+        with _vocabulary_lock:
+            _building.pop(key, None)
+        done.set()
+
+
+def _reader_opener(reader):
+    """A function opening another reader of ``reader``'s generation (a Whoosh reader is
+    not to be shared between threads), or None if its folder cannot be told."""
+    try:
+        folder = reader.leaf_readers()[0][0]._storage.folder
+    except (AttributeError, IndexError):
         return None
+    return lambda: MappedStorage(folder).open_index().reader()
+
+
+def _decoded(terms):
+    for term in terms:
+        yield term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _generation_key(reader) -> tuple:
+    """The segments a reader reads: the same for every thread's reader of a generation."""
+    try:
+        return tuple(sub.segment().segment_id() for sub, _ in reader.leaf_readers())
+    except AttributeError:  # a reader without segments (tests): cache by identity
+        return (id(reader),)
 
 
 def _surface(reader, term: str, stored_fields=None) -> str:
@@ -99,11 +311,11 @@ def _distance_allowed(word: str) -> int:
 def _fixed_prefix(word: str) -> int:
     """Letters assumed typed right: the first (typos there are rare, and it makes the
     search a hundred times cheaper), after an article, which half of all words have."""
-    return 3 if word.startswith("ال") and len(word) > 4 else 1
+    return 3 if word.startswith(ARTICLE) and len(word) > 4 else 1
 
 
 def _distance(a: str, b: str) -> int:
-    """Levenshtein distance (short words only)."""
+    """Levenshtein distance of two words (the reference ``_distances`` must agree with)."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]

@@ -23,9 +23,11 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from . import postings, storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
 from .errors import RebuildNeededError, SearchError
-from .passages import (Passage, UndecodableFileError, decode_bytes, iter_corpus_files,
-                       split_passages)
+from .corpus import MESSAGES as CORPUS_MESSAGES
+from .corpus import CorpusFile, iter_corpus_files, list_corpus, read_corpus_file
+from .passages import MESSAGES, Passage, UndecodableFileError, decode_text, split_passages
 from .roots import store_table as store_root_table
+from .workers import open_writer
 
 #: Bump when the schema or the stored layout changes.
 INDEX_FORMAT = 6
@@ -66,6 +68,8 @@ class BuildReport:
     bytes: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     kept: list[tuple[str, str]] = field(default_factory=list)
+    #: Files indexed, but not exactly as written (e.g. invalid UTF-8 bytes replaced).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -80,17 +84,27 @@ def _passage_fields(passage: Passage) -> dict:
     }
 
 
-def _read_file(path: Path, source: str) -> tuple[str, list[Passage]]:
-    """(sha256, passages) of one corpus file; UndecodableFileError or OSError if unreadable."""
-    data = path.read_bytes()
+@dataclass
+class _FileRead:
+    digest: str
+    size: int
+    passages: list[Passage]
+    warning: str | None = None
+
+
+def _read_file(file: CorpusFile, corpus_dir: Path) -> _FileRead:
+    """Digest, size and passages of one listed corpus file (``read_corpus_file``: the
+    file opened is the file listed); UndecodableFileError or OSError if unreadable."""
+    data = read_corpus_file(file, corpus_dir)
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        return digest, []
+        return _FileRead(digest, len(data), [])
     try:
-        text, _encoding = decode_bytes(data)
+        decoded = decode_text(data)
     except UndecodableFileError as error:
-        raise UndecodableFileError(error.reason, source) from None
-    return digest, split_passages(text, source)
+        raise UndecodableFileError(error.reason, file.source) from None
+    warning = MESSAGES["replaced_bytes"].format(count=decoded.replaced) if decoded.replaced else None
+    return _FileRead(digest, len(data), split_passages(decoded.text, file.source), warning)
 
 
 def build(corpus_dir, index_dir, progress=None, wait: bool = True, roots: bool = False,
@@ -125,7 +139,7 @@ def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "li
         temporary = storage.new_generation(index_dir)
         whoosh_index = storage.create_whoosh(temporary, make_schema())
         files: dict[str, str] = {}
-        with whoosh_index.writer(**_writer_options(procs)) as writer:
+        with _open_writer(whoosh_index, procs) as writer:
             for passage in passages:
                 writer.add_document(**_passage_fields(passage))
                 files.setdefault(passage.source, "")
@@ -179,6 +193,12 @@ def _writer_options(procs: int) -> dict:
     return options
 
 
+def _open_writer(whoosh_index, procs: int):
+    """A writer with ``_writer_options``; several processes are ``workers.open_writer``'s
+    (each dies with the build, each writes a fixed share: the same numbering every time)."""
+    return open_writer(whoosh_index, **_writer_options(procs))
+
+
 def check_compatible(meta: dict, index_dir) -> None:
     """RebuildNeededError unless a generation's ``meta`` was written by this version's
     analyzer and index format (its terms would silently not match)."""
@@ -211,25 +231,37 @@ def _procs_for(corpus_dir: Path, procs: int | None = None, changed_only=None) ->
 
 def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
            procs: int = 1, shard: tuple[int, int] | None = None) -> _WriteReport:
-    """Add new and changed files, delete changed and removed ones, commit."""
+    """Add new and changed files, delete changed and removed ones, commit.
+
+    A file that cannot be read is reported and skipped, and the build goes on: a file
+    indexed before keeps its passages (``kept``), so does every indexed file of a folder
+    that cannot be read; a new one is ``skipped``. ``shard`` (number, count): only the
+    files of that shard (``shards.shard_of``).
+    """
     started = time.perf_counter()
     report = _WriteReport(known)
     summary = report.summary
-    files = list(iter_corpus_files(corpus_dir))
+    listing = list_corpus(corpus_dir)
+    files = listing.files
     if shard is not None:
         from .shards import shard_of
 
-        files = [(source, path) for source, path in files
-                 if shard_of(source, shard[1]) == shard[0]]
-    present = {source for source, _ in files}
-    with whoosh_index.writer(**_writer_options(procs)) as writer:
+        files = [file for file in files if shard_of(file.source, shard[1]) == shard[0]]
+    present = {file.source for file in files}
+    summary.skipped.extend(listing.skipped)
+    with _open_writer(whoosh_index, procs) as writer:
         for removed in sorted(set(known) - present):
+            folder = listing.under_unreadable(removed)
+            if folder is not None:
+                summary.kept.append((removed, CORPUS_MESSAGES["in_unreadable_folder"].format(folder=folder or "./")))
+                continue
             writer.delete_by_term("source", removed)
             del report.files_meta[removed]
             summary.removed += 1
-        for done, (source, path) in enumerate(files, 1):
+        for done, file in enumerate(files, 1):
+            source = file.source
             try:
-                digest, passages = _read_file(path, source)
+                read = _read_file(file, corpus_dir)
             except (UndecodableFileError, OSError) as error:
                 reason = error.reason if isinstance(error, UndecodableFileError) \
                     else (error.strerror or str(error))
@@ -238,18 +270,20 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
                 else:
                     summary.skipped.append((source, reason))
             else:
-                if known.get(source) == digest:
+                if known.get(source) == read.digest:
                     summary.unchanged += 1
                 else:
                     if source in known:
                         writer.delete_by_term("source", source)
-                    for passage in passages:
+                    for passage in read.passages:
                         writer.add_document(**_passage_fields(passage))
-                    if passages:
-                        report.files_meta[source] = digest
+                    if read.passages:
+                        report.files_meta[source] = read.digest
                         summary.files += 1
-                        summary.passages += len(passages)
-                        summary.bytes += path.stat().st_size
+                        summary.passages += len(read.passages)
+                        summary.bytes += read.size
+                        if read.warning:
+                            summary.warnings.append((source, read.warning))
                     else:
                         report.files_meta.pop(source, None)
                         summary.skipped.append((source, "empty file"))

@@ -15,7 +15,7 @@ from search.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
-               "suggestion", "took_ms", "normalized_query", "match"}
+               "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial"}
 HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text", "step", "missing"}
 
 

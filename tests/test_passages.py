@@ -358,3 +358,22 @@ def test_splitting_keeps_every_character_in_order(text):
         previous_end = passage.end
         covered.update(range(passage.start, passage.end))
     assert all(i in covered for i, c in enumerate(text) if not c.isspace())
+
+
+# Decoding by the evidence (rule 4)
+
+
+def test_mostly_valid_utf8_is_utf8_with_the_bad_bytes_counted():
+    data = bytearray((ARABIC + " " + ARABIC).encode("utf-8"))
+    data[3] = 0xFF
+    decoded = passages.decode_text(bytes(data))
+    assert decoded.encoding == "utf-8" and decoded.replaced >= 1
+    assert ARABIC in decoded.text and "\ufffd" in decoded.text
+
+
+def test_windows_1256_is_not_mistaken_for_broken_utf8():
+    assert passages.decode_text(ARABIC.encode("cp1256")) == passages.DecodedText(ARABIC, "cp1256", 0)
+
+
+def test_latin_text_with_a_few_high_bytes_is_not_utf8():
+    assert passages.decode_text(b"caf\xe9 and cr\xe8me").encoding != "utf-8"

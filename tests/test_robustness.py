@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Index
+from search import Index, storage, writer
 
 from conftest import write_corpus
 
@@ -39,6 +39,31 @@ def test_builds_killed_at_random_points_leave_a_working_index(tmp_path):
     outcome = crash.kill_campaign(tmp_path, kills=4, seed=3, files=40, max_seconds=120, log=quiet)
     assert outcome["failures"] == []
     assert outcome["survived"] == outcome["kills"] == 4
+
+
+def test_killed_multiprocess_build_leaves_no_writer_process_and_no_lock(tmp_path):
+    # Each writer process used to survive the kill, asleep, holding the build lock.
+    outcome = crash.orphan_campaign(tmp_path, kills=1, seed=2, files=250, procs=2, log=quiet)
+    assert outcome["failures"] == [], outcome["failures"]
+    assert outcome["survived"] == 1 and outcome["workers_seen"] >= 2 and outcome["orphans"] == 0
+
+
+def test_multiprocess_builds_number_documents_the_same_every_time(tmp_path):
+    # The engine breaks score ties by document number: same numbers, same order of ties.
+    corpus, _ = crash.make_corpora(tmp_path, 60, seed=6)
+
+    def numbering(name):
+        writer.build(corpus, tmp_path / name, procs=2)
+        index = Index.open(tmp_path / name)
+        try:
+            reader = storage.open_whoosh(index.index_dir / index.generation).reader()
+            return [fields["id"] for fields in reader.all_stored_fields()]
+        finally:
+            index.close()
+
+    first = numbering("first")
+    assert len(first) > 300  # several batches for each of the two writer processes
+    assert numbering("second") == first
 
 
 def test_second_build_waits_and_no_wait_says_one_is_running(tmp_path):
@@ -124,14 +149,14 @@ def test_symlink_loop_is_reported_not_fatal(built):
 def test_unreadable_file_keeps_its_previous_passages(built, monkeypatch):
     corpus, index = built
     (corpus / "victim.txt").write_text("أخبار الجنوب\nنص جديد عن الميناء.\n", encoding="utf-8")
-    real = Path.read_bytes
+    real = writer.read_corpus_file
 
-    def read_bytes(path):  # root reads chmod 000 files: simulate EACCES instead
-        if path.name == "victim.txt":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+    def read(file, root):  # root reads chmod 000 files: simulate EACCES instead
+        if file.path.name == "victim.txt":
+            raise PermissionError(13, "Permission denied", str(file.path))
+        return real(file, root)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(writer, "read_corpus_file", read)
     report = index.update(corpus)
     monkeypatch.undo()
     assert report.kept == [("victim.txt", "Permission denied")]

@@ -330,3 +330,61 @@ def test_debugger_is_never_on(app):
     assert app.debug is False
     assert create_app({"INDEX_DIR": "/nonexistent"}).debug is False
     assert os.environ.get("FLASK_DEBUG") in (None, "", "0")
+
+
+# -- slow clients, redirects ---------------------------------------------------------------
+
+
+def load_bench(name: str):
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parent.parent / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_slow_connections_do_not_starve_other_clients(corpus_with_escape_routes):
+    # 120 sockets trickling header lines used to hold all of waitress's 100 connections.
+    _, index = corpus_with_escape_routes
+    running = make_server(port=0, index_dir=index.index_dir, threads=2, request_seconds=2)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    try:
+        outcome = load_bench("attack_slowloris").slowloris(
+            int(running.effective_port), sockets=120, seconds=6, interval=0.5, probe_every=0.2)
+    finally:
+        running.close()
+        thread.join(5)
+    assert outcome["slow_sockets"] == 120 and outcome["probe_failures"] == 0, outcome
+    assert outcome["probe_requests"] >= 10 and outcome["probe_max_ms"] < 2000, outcome
+    assert outcome["closed_by_server"] == 120 and outcome["max_slow_lifetime_s"] < 4, outcome
+
+
+def test_double_slash_paths_never_redirect_to_the_host_sent(server):
+    for path in (b"//evil.example/", b"//evil.example/%2e%2e/", b"///evil.example", b"/doc//evil.example"):
+        status, response = raw_request(server, b"GET " + path + b" HTTP/1.1\r\nHost: evil.example\r\n"
+                                       b"Connection: close\r\n\r\n")
+        assert status in (200, 400, 404), (path, response[:300])
+        assert b"evil.example" not in response.split(b"\r\n\r\n", 1)[0], (path, response[:300])
+
+
+def test_dependency_audit_says_not_audited_when_no_service_answers(monkeypatch, capsys):
+    audit = load_bench_file(".ci/audit.py", "audit")
+    monkeypatch.setattr(audit, "audit", lambda service: (None, "connection refused"))
+    assert audit.main() == 0
+    out = capsys.readouterr()
+    assert "NOT AUDITED" in out.out and "unreachable" in out.out
+    assert "no known vulnerabilities" not in out.out + out.err
+
+
+def load_bench_file(relative: str, name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

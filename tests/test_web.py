@@ -25,7 +25,7 @@ SCRIPT = '<script>alert("x")</script>'
 IMG = '"><img src=x onerror=alert(2)>'
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
 API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
-            "suggestion", "took_ms", "normalized_query", "match"]
+            "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial"]
 HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text", "step", "missing"]
 HEADERS = {
     "Content-Security-Policy": (

@@ -48,6 +48,9 @@ def served(tmp_path, sample_corpus):
         assert "Serving arabic-search on http://127.0.0.1:" in line and "2 worker" in line, \
             line + proc.stderr.read()
         port = int(line.split("127.0.0.1:")[1].split("/")[0])
+        # The server logs a line per request: keep reading, or a full pipe stalls it.
+        drain = threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True)
+        drain.start()
         yield proc, port, index_dir, sample_corpus
     finally:
         proc.send_signal(signal.SIGINT)

@@ -17,6 +17,7 @@ from flask import Flask, Request, current_app, g
 from werkzeug.utils import cached_property
 
 from search import Index
+from search.corpus import display_name
 from search.errors import SearchError
 
 from . import settings
@@ -127,6 +128,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Arabic letters as they are, not \u escapes.
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    # File names are shown with their controls and bidi marks visible (rtl\u202etxt.exe),
+    # never obeyed; links and form values keep the raw name.
+    app.add_template_filter(display_name)
     app.extensions["arabic_search"] = SharedIndex(
         app.config["INDEX_DIR"], float(app.config["REFRESH_INTERVAL"]), app.config["CLUSTER"]
     )

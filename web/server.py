@@ -2,12 +2,28 @@
 
 ``arabic-search serve`` calls ``serve()``; tests call ``make_server()`` with port 0 to
 get a free port and ``close()`` the server when done.
+
+Slow clients cannot starve the others:
+
+- a connection that has not sent a whole request REQUEST_SECONDS after it began waiting
+  for one (accepted, or its last response sent) is closed, however it trickles bytes
+  (waitress's own timeout restarts with every byte: 105 sockets sending a header line
+  every 5 s held its 100 connections for ever);
+- CONNECTION_LIMIT connections (waitress: 100), watched with poll() (select() stops at
+  descriptor 1024), and the process's open-file limit raised to fit.
+
+A deployment still belongs behind a reverse proxy that buffers requests and limits
+connections per client (docs/deploy.md).
+
+Paths with "//" are collapsed to "/" before the app sees them: Werkzeug answered them
+with a redirect naming whatever Host the client sent.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import re
 import sys
 import threading
 import time
@@ -30,6 +46,10 @@ from .views import SECURITY_HEADERS
 #: with 0.9, 1.7 and 3.3 GB resident.
 THREADS = 4
 
+#: Seconds a connection may take to send a whole request (GET-only: a head, no body).
+REQUEST_SECONDS = 10
+CONNECTION_LIMIT = 1000
+
 # A GET-only site: small requests, short timeouts, the same limits in every deployment.
 WAITRESS_OPTIONS = {
     "ident": "arabic-search",
@@ -37,7 +57,11 @@ WAITRESS_OPTIONS = {
     "max_request_body_size": 16 * 1024,
     "channel_timeout": 60,
     "clear_untrusted_proxy_headers": True,
+    "connection_limit": CONNECTION_LIMIT,
+    "asyncore_use_poll": True,
 }
+#: Open files the server needs besides its connections (index segments, logs).
+SPARE_FILES = 512
 
 
 class _ErrorTask(ErrorTask):
@@ -55,7 +79,56 @@ class _ErrorTask(ErrorTask):
 
 
 class _Channel(HTTPChannel):
+    """Waitress's channel with a deadline for receiving each request (module docstring)."""
+
     error_task_class = _ErrorTask
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waiting_since = time.monotonic()
+
+    def readable(self):
+        # The loop asks every channel this at least once a second (its poll timeout).
+        now = time.monotonic()
+        if self.requests or self.total_outbufs_len or self.will_close or self.close_when_flushed:
+            self.waiting_since = now  # busy: the wait for the next request starts later
+        elif now - self.waiting_since > getattr(self.server, "request_seconds", REQUEST_SECONDS):
+            self.will_close = True  # writable() now says so; handle_write closes it
+            return False
+        return super().readable()
+
+
+_SLASHES = re.compile("/{2,}")
+
+
+class _CollapseSlashes:
+    """WSGI middleware: "//" in the path becomes "/" before routing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if "//" in path:
+            environ["PATH_INFO"] = _SLASHES.sub("/", path)
+        return self.app(environ, start_response)
+
+
+def _raise_open_file_limit(connections: int) -> None:
+    """Let the process hold ``connections`` sockets plus its own files, if the hard limit
+    allows (the soft limit is often 1024)."""
+    try:
+        import resource
+    except ImportError:  # not Unix
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        except (ValueError, OSError):
+            pass
 
 
 ACCESS_LOG = logging.getLogger("arabic_search.access")
@@ -118,22 +191,28 @@ def make_server(
     threads: int = THREADS,
     app=None,
     sockets=None,
+    request_seconds: float = REQUEST_SECONDS,
+    connection_limit: int = CONNECTION_LIMIT,
 ):
     """A bound waitress server for the app (``port=0`` picks a free port).
 
     ``server.effective_port`` is the port bound; ``server.run()`` serves until
     ``server.close()``. ``sockets``: listening sockets to serve instead of binding
-    ``host`` and ``port`` (``web.workers``).
+    ``host`` and ``port`` (``web.workers``). ``request_seconds`` and
+    ``connection_limit``: see the module docstring (tests shorten the first).
     """
     if app is None:
         app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
+    _raise_open_file_limit(connection_limit)
+    options = {**WAITRESS_OPTIONS, "connection_limit": connection_limit}
     where = {"sockets": sockets} if sockets else {"host": host, "port": port}
-    server = create_server(app, threads=threads, **where, **WAITRESS_OPTIONS)
+    server = create_server(_CollapseSlashes(app), threads=threads, **where, **options)
     # One listening socket is the server; several (a name with IPv4 and IPv6 addresses)
     # are servers in its map.
     for listener in [server, *getattr(server, "map", {}).values()]:
         if hasattr(listener, "channel_class"):
             listener.channel_class = _Channel
+            listener.request_seconds = request_seconds
     return server
 
 

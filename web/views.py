@@ -27,7 +27,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from search import messages
-from search.relax import MATCHES
+from search.corpus import display_name
 from search.errors import (
     BuildInProgressError,
     IndexNotFoundError,
@@ -35,6 +35,7 @@ from search.errors import (
     SearchError,
     UnknownSourceError,
 )
+from search.relax import MATCHES
 
 from . import get_index
 
@@ -232,7 +233,7 @@ def first_words(text: str, count: int = LABEL_WORDS) -> str:
 
 def hit_label(hit) -> str:
     """What heads a hit: the file's title, else the passage's first words (never a file name)."""
-    return hit.title or first_words(hit.text) or hit.source
+    return hit.title or first_words(hit.text) or display_name(hit.source)
 
 
 def doc_url(args: SearchArgs, source: str, passage: int) -> str:
