@@ -182,9 +182,13 @@ def folder_size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
+#: How the search box matches (``--match``): ``auto`` since matching relaxes.
+MATCH = "auto"
+
+
 def rank(index, query: str, targets: frozenset[str]) -> int | None:
     try:
-        hits = index.ranked_ids(query, limit=10, match="all")
+        hits = index.ranked_ids(query, limit=10, match=MATCH)
     except QueryError:
         return None
     for position, (found, _score) in enumerate(hits, 1):
@@ -249,7 +253,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="append the Markdown tables to this file")
     parser.add_argument("--label", default="", help="heading of this run in --out")
     parser.add_argument("--target", type=int, help="try another search.splitter.TARGET_WORDS")
+    parser.add_argument("--match", choices=("auto", "all", "any"), default="auto",
+                        help="how queries match (search.relax; default auto, the search box's)")
     args = parser.parse_args(argv)
+    global MATCH
+    MATCH = args.match
     if args.target:  # read by split_passages at each call, here and in Index.build
         splitter.TARGET_WORDS, splitter.LONG_WORDS = args.target, args.target * 3 // 2
     targets = [(name, collections_module.collection(name)) for name in args.collection]
@@ -257,7 +265,7 @@ def main(argv=None) -> int:
     if not targets:
         targets = [(name, collections_module.collection(name)) for name in collections_module.COLLECTIONS]
     report = [f"## {args.label or 'run'}", "",
-              f"{machine()}, TARGET_WORDS: {splitter.TARGET_WORDS}", ""]
+              f"{machine()}, TARGET_WORDS: {splitter.TARGET_WORDS}, match: {MATCH}", ""]
     print(report[2], flush=True)
     for name, corpus in targets:
         report += run(name, corpus, args)

@@ -41,7 +41,8 @@ from .variants import stem_of, stem_variants, word_variants
 
 #: The modules and data files whose rules decide the index's terms. The stemmer is not
 #: one: the passage index keeps whole words and groups them by stem at query time.
-RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "stopwords.txt", "variants.txt")
+RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "stopwords.txt", "variants.txt",
+              "rasm.txt")
 
 
 def code_of(source: str) -> str:

@@ -19,6 +19,8 @@ rule may change the length of a word without moving any highlight. The rules, in
    Persian and Urdu look-alikes ک ڪ -> ك, ی ې -> ي, ہ ە ۀ ۃ -> ه.
 6. Digits: Arabic-Indic ٠-٩ and Eastern ۰-۹ -> 0-9.
 7. Case: casefold, for the Latin words of mixed text.
+8. Numbers glued to letters (ال24, بـ64, 24الاخيرة) also read as the number, and as the
+   word when the letters are one (``glued_parts``; ``spellings`` adds these readings).
 
 Hamza on waw and yeh (ؤ ئ) is kept: folding them to و/ي merges different words
 (سؤال/سوال) and measured no gain on the evaluation set (see ``docs/relevance.md``).
@@ -227,10 +229,35 @@ def spellings(word: str) -> tuple[str, ...]:
     ('كتاب',)
     """
     plain = normalize(word)
+    glued = glued_parts(plain)
     if not any(c in _UTHMANI_SMALL for c in word):
-        return (plain,)
+        return (plain,) + glued
     full = normalize(_uthmani(_compose(word)).translate(_FULL_READING))
-    return (plain,) if full == plain else (plain, full)
+    return ((plain,) if full == plain else (plain, full)) + glued
+
+
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def glued_parts(word: str) -> tuple[str, ...]:
+    """Rule 8, numbers glued to letters: a normalised word holding both also reads as its
+    numbers, and as its letters when they are a word rather than a clitic, so ال24, و7,
+    بـ64 and 24الاخيرة are found by 24 (or ٢٤), 7, 64 and الاخيره.
+
+    >>> glued_parts("ال24"), glued_parts("24الاخيره"), glued_parts("كتاب"), glued_parts("2024")
+    (('24',), ('24', 'الاخيره'), (), ())
+    """
+    numbers = _DIGIT_RUN.findall(word)
+    if not numbers or len(numbers[0]) == len(word):
+        return ()
+    letters = _DIGIT_RUN.sub("", word)
+    if not letters or not all(is_arabic_letter(c) for c in letters):
+        return ()
+    words = tuple(numbers)
+    if len(letters) > 2 and letters not in PROCLITICS and letters not in ARTICLE_PREFIXES \
+            and len(numbers) == 1 and (word.startswith(letters) or word.endswith(letters)):
+        words += (letters,)
+    return tuple(dict.fromkeys(words))
 
 
 def strip_marks(word: str) -> str:

@@ -335,7 +335,7 @@ class ClusterIndex:
             facet_total=facet_total, suggestion=None, sources=plan.sources,
             took_ms=(time.perf_counter() - started) * 1000, match="all",
             match_step="all" if total else None,
-            step_totals={"all": total, "neighbours": 0, "most": 0},
+            step_totals={"phrase": 0, "all": total, "neighbours": 0, "most": 0},
             missing=tuple(text for text, unit in zip(plan.unit_texts, plan.units)
                           if unit is NOTHING),
             related=(), normalized_query=" ".join(term for _typed, term in plan.words))

@@ -109,7 +109,8 @@ class Plan:
     and ``exclude`` put together; matching that relaxes (``search.relax``) takes them
     apart again. ``unit_texts`` is each unit as typed (to say which words a passage
     lacks); ``related`` lists (word as typed, forms) for words found nowhere that were
-    replaced by related forms (a country's adjective, the same root).
+    replaced by related forms (a country's adjective, the same root). ``phrase``: for
+    a query of two plain words or more, the words side by side as typed (ranked first).
     """
 
     node: Node
@@ -121,6 +122,7 @@ class Plan:
     optional: tuple[Node, ...] = ()
     exclude: Node | None = None
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    phrase: Node | None = None
 
 
 class Planner:
@@ -157,12 +159,14 @@ class Planner:
         found nowhere stands for its related forms (``Plan.related``)."""
         state = _State(with_roots=match == "any" and self.root_groups is not None,
                        relate=relate)
-        required, optional, negative, texts = [], [], [], []
+        required, optional, negative, texts, sequence = [], [], [], [], []
+        plain = all(len(g) == 1 and g[0].kind == "word" and not g[0].negated for g in groups)
         for group in groups:
             parts = [self._clause(clause, state) for clause in group]
             parts = [part for part in parts if part is not None]
             if not parts:
                 continue
+            sequence.append(parts[0][0])
             nodes = tuple(node for node, _common in parts)
             if group[0].negated:
                 negative.extend(nodes)
@@ -196,7 +200,9 @@ class Planner:
                     units=tuple(required) if required else tuple(optional),
                     unit_texts=tuple(texts) if required else tuple(
                         c.text for g in groups for c in g if not c.negated),
-                    optional=weighed, exclude=exclude, related=tuple(state.related))
+                    optional=weighed, exclude=exclude, related=tuple(state.related),
+                    phrase=Phrase(tuple(sequence)) if plain and len(sequence) > 1
+                    and all(isinstance(n, Words) for n in sequence) else None)
 
     def _weighed(self, node: Node) -> Node:
         """An optional common word's node, its score times ``Ranking.common_weight``."""

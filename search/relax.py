@@ -4,10 +4,11 @@ A reader types words; a passage holding all of them is the best answer, but a se
 that finds none of those should not end on an empty page. The steps, in rank order
 (each passage is ranked in the first step it reaches, and within a step by score):
 
-1. ``all``: every word in one passage;
-2. ``neighbours``: every word within two neighbouring passages of one file (a text cut
+1. ``phrase``: the words side by side, as typed (a query of plain words);
+2. ``all``: every word in one passage;
+3. ``neighbours``: every word within two neighbouring passages of one file (a text cut
    where the reader's words straddle the cut): the pair is one hit, at its first passage;
-3. ``most``: some of the words, ranked by how many and how rare (BM25 over the words as a
+4. ``most``: some of the words, ranked by how many and how rare (BM25 over the words as a
    question reads them: frame words such as معنى or الآية left out, and on an index with
    roots each word also matches by root);
 
@@ -16,7 +17,7 @@ and, before any step, a word the index lacks stands for its related forms (أم�
 again on the did-you-mean correction (``typo``). Each hit says which step found it and
 which words it lacks; the result says which step answered first.
 
-``match="all"`` is step 1 alone, ``match="any"`` step 3 alone.
+``match="all"`` is step 2 alone, ``match="any"`` step 4 alone.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from .engine import Engine, top
 from .plan import Plan
 from .ranking import Ranking
 
-STEPS = ("all", "neighbours", "most")
+STEPS = ("phrase", "all", "neighbours", "most")
+PHRASE, ALL, NEIGHBOURS, MOST = range(len(STEPS))
 MATCHES = ("auto", "all", "any")
 #: Words a step can track per passage (one bit each).
 MAX_UNITS = 63
@@ -98,9 +100,13 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
     partner: dict[int, int] = {}
     if match in ("auto", "all"):
         ids, scores = engine.evaluate(strict.node, ranking)
+        steps = np.full(len(ids), ALL, dtype=np.int64)
+        if match == "auto" and strict.phrase is not None and len(ids):
+            side_by_side, _ = engine.evaluate(strict.phrase, ranking)
+            steps[np.isin(ids, side_by_side)] = PHRASE
         parts_ids.append(ids)
         parts_scores.append(scores)
-        parts_steps.append(np.zeros(len(ids), dtype=np.int64))
+        parts_steps.append(steps)
     if match == "auto" and 1 < len(strict.units) <= MAX_UNITS:
         pairs, pair_scores, second = _neighbours(engine, strict, unit_results, ranking)
         taken = parts_ids[0]
@@ -109,7 +115,7 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         partner = dict(zip(pairs.tolist(), second.tolist()))
         parts_ids.append(pairs)
         parts_scores.append(pair_scores)
-        parts_steps.append(np.ones(len(pairs), dtype=np.int64))
+        parts_steps.append(np.full(len(pairs), NEIGHBOURS, dtype=np.int64))
     if match in ("auto", "any") and loose is not None:
         ids, scores = engine.evaluate(loose.node, ranking)
         if match == "auto":
@@ -126,7 +132,7 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
             ids, scores = ids[keep], scores[keep]
         parts_ids.append(ids)
         parts_scores.append(scores)
-        parts_steps.append(np.full(len(ids), 2, dtype=np.int64))
+        parts_steps.append(np.full(len(ids), MOST, dtype=np.int64))
     if not parts_ids:
         empty = np.zeros(0, dtype=np.int64)
         return Matches(empty, np.zeros(0), empty, {}, units, strict.unit_texts)

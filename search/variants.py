@@ -38,10 +38,17 @@ def read_groups(text: str) -> list[list[str]]:
     return groups
 
 
+#: The tables of spelling variants: names (variants.txt) and Qur'anic rasm (rasm.txt).
+VARIANT_FILES = ("variants.txt", "rasm.txt")
+
+
 @lru_cache(maxsize=1)
 def _groups() -> tuple[tuple[str, ...], ...]:
-    text = resources.files(__package__).joinpath("variants.txt").read_text("utf-8")
-    return tuple(tuple(normalize(w) for w in group) for group in read_groups(text))
+    groups = []
+    for name in VARIANT_FILES:
+        text = resources.files(__package__).joinpath(name).read_text("utf-8")
+        groups += [tuple(normalize(w) for w in group) for group in read_groups(text)]
+    return tuple(groups)
 
 
 def _first_wins(groups) -> dict[str, str]:

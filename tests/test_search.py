@@ -622,3 +622,80 @@ def test_common_words_in_free_text_are_optional_and_only_order(tmp_path):
     assert found.hits[0].source == "syria.txt"  # it also has في
     plain = {h.source: h.score for h in index.search("سوريا").hits}
     assert found.hits[1].score == pytest.approx(plain["syria-no-fi.txt"])
+
+
+# -- matching that relaxes, the syntax readers type, numbers, Qur'anic spelling ----------
+
+def relax_corpus(tmp_path):
+    return write_corpus(tmp_path / "corpus", {
+        "ministry.txt": "أعلنت وزارة الدفاع الروسية أمس عن الضربات الجوية في سوريا " +
+                        " ".join(["وصف الحال في المدينة"] * 20) + ".\n\nواصلت القوات تقدمها " +
+                        " ".join(["ووصف الناس للحال"] * 22) + ".",
+        "border.txt": "قصفت الطائرات مواقع قرب الحدود مع تركيا",
+        "usa.txt": "قال المسؤول الأمريكي إن الإدارة الأميركية تدرس الأمر",
+        "numbers.txt": "قتل 24 شخصا في ال24 ساعة الاخيرة وأصيب بـ64 جرحا و7 آخرون 24الاخيرة",
+        "quran.txt": "يَٰٓأَيُّهَا ٱلَّذِينَ ءَامَنُوا۟ أَقِيمُوا۟ ٱلصَّلَوٰةَ وَإِبْرَٰهِيمَ\nإبرهيم الصلوة",
+    })
+
+
+def test_auto_ranks_every_word_first_then_some_and_says_what_is_missing(tmp_path):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    result = index.search("الضربات الجوية تركيا")
+    assert result.match_step == "most" and result.total >= 2
+    assert {hit.source for hit in result.hits} >= {"ministry.txt", "border.txt"}
+    assert all(hit.step == "most" and hit.missing for hit in result.hits)
+    assert index.search("الضربات الجوية تركيا", match="all").total == 0
+    strict = index.search("وزارة الدفاع", match="auto")
+    assert strict.hits[0].step == "phrase" and strict.hits[0].missing == ()
+
+
+def test_words_across_neighbouring_passages_are_found_as_a_pair(tmp_path):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    assert index.search("وزارة القوات", match="all").total == 0
+    pair = index.search("وزارة القوات")
+    assert pair.match_step == "neighbours"
+    hit = pair.hits[0]
+    assert hit.step == "neighbours" and hit.source == "ministry.txt" and not hit.missing
+    assert "وزارة" in hit.text and "القوات" in hit.text
+
+
+def test_a_country_finds_its_adjective(tmp_path):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    result = index.search("أمريكا")
+    assert [hit.source for hit in result.hits] == ["usa.txt"]
+    assert result.related and result.related[0][0] == "أمريكا"
+    assert index.search("أمريكا", match="all").total == 0
+
+
+@pytest.mark.parametrize("query", ["المسؤول أو تركيا", "المسؤول or تركيا", "المسؤول OR تركيا"])
+def test_or_as_readers_type_it(tmp_path, query):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    assert {h.source for h in index.search(query, match="all").hits} == {"usa.txt", "border.txt"}
+
+
+@pytest.mark.parametrize("query", ["الطائرات -تركيا", "الطائرات NOT تركيا", "الطائرات بدون:تركيا"])
+def test_not_as_readers_type_it(tmp_path, query):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    assert index.search("الطائرات", match="all").total == 1
+    assert index.search(query).total == 0
+
+
+def test_near_and_sloppy_phrases(tmp_path):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    assert index.search("قصفت NEAR/2 مواقع", match="all").total == 1
+    assert index.search("قصفت NEAR/1 مواقع", match="all").total == 0
+    assert index.search('"مواقع قصفت"~1', match="all").total == 1
+    assert index.search("قصفت قرب/3 مواقع", match="all").total == 1
+
+
+@pytest.mark.parametrize("query", ["24", "٢٤", "64", "7", "الاخيرة"])
+def test_numbers_glued_to_clitics_or_words_are_found_by_the_number(tmp_path, query):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    assert [hit.source for hit in index.search(query, match="all").hits] == ["numbers.txt"]
+
+
+@pytest.mark.parametrize("query", ["يا أيها الذين آمنوا", "الصلاة", "إبراهيم", "يأيها"])
+def test_modern_spelling_finds_the_quranic(tmp_path, query):
+    index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
+    result = index.search(query, match="all")
+    assert [hit.source for hit in result.hits] == ["quran.txt"], query
