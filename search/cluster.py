@@ -296,12 +296,17 @@ class ClusterIndex:
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
-               match: str = "all") -> SearchResult:
+               match: str = "all", sort: str = "relevance", collapse: bool = False,
+               folders=None) -> SearchResult:
         """As ``Index.search(..., match="all")``, over every shard (no did-you-mean
         suggestion). A cluster answers the first step of matching that relaxes only
         (every word in one passage), whatever ``match`` asks for: the result's ``match``
         says so."""
         started = time.perf_counter()
+        for feature, asked in (("sort=order", sort != "relevance"), ("collapse", collapse),
+                               ("folder", bool(folders))):
+            if asked:
+                raise SearchError("cluster_unsupported", feature=feature)
         if not isinstance(page, int) or page < 1:
             raise ValueError("page must be a positive integer")
         if not isinstance(per_page, int) or per_page < 1:
@@ -336,6 +341,8 @@ class ClusterIndex:
             took_ms=(time.perf_counter() - started) * 1000, match="all",
             match_step="all" if total else None,
             step_totals={"phrase": 0, "all": total, "neighbours": 0, "most": 0},
+            folder_facets=tuple(FacetCount(value, count) for value, count
+                                in sharding.folder_counts(answers, plan.sources).items()),
             missing=tuple(text for text, unit in zip(plan.unit_texts, plan.units)
                           if unit is NOTHING),
             related=(), normalized_query=" ".join(term for _typed, term in plan.words))

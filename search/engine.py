@@ -70,6 +70,7 @@ class Engine:
         self.columns = Columns(reader, self.segments)
         #: Whoosh's average text length (exact total over every passage, deleted too).
         self.average_length = reader.field_length(fieldname) / (reader.doc_count_all() or 1)
+        self._folders = None
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -159,6 +160,33 @@ class Engine:
             if number is not None and counts[number]:
                 shown.setdefault(name, int(counts[number]))
         return shown, len(present)
+
+    @property
+    def folders(self) -> tuple[list[str], np.ndarray]:
+        """(folder names, sorted; each source's folder number): a source's folder is the
+        first part of its path ("" for a file at the corpus's top)."""
+        if self._folders is None:
+            names = self.columns.source_names
+            tops = [name.split("/", 1)[0] if "/" in name else "" for name in names]
+            folder_names = sorted(set(tops))
+            number = {name: i for i, name in enumerate(folder_names)}
+            self._folders = folder_names, np.array([number[t] for t in tops], dtype=np.int64)
+        return self._folders
+
+    def folder_counts(self, ids, include=()) -> dict[str, int]:
+        """{folder: matches}, most first (ties by name), plus the folders in ``include``."""
+        names, folder_of_source = self.folders
+        if not len(ids):
+            return {}
+        counts = np.bincount(folder_of_source[self.columns.source_of[ids]], minlength=len(names))
+        present = np.flatnonzero(counts)
+        order = present[np.lexsort((present, -counts[present]))]
+        return {names[i]: int(counts[i]) for i in order.tolist()}
+
+    def folder_mask(self, ids, folders) -> np.ndarray:
+        names, folder_of_source = self.folders
+        wanted = [i for i, name in enumerate(names) if name in set(folders)]
+        return np.isin(folder_of_source[self.columns.source_of[ids]], wanted)
 
     def source_mask(self, ids, sources) -> np.ndarray:
         wanted = [self.columns.source_number[name] for name in sources

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+
+import numpy as np
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,8 @@ from .stemgroups import StemGroups
 from .suggest import complete_word, suggest_query, vocabulary_of
 #: Source files listed in a result's facets (those with most matches; selected ones too).
 FACET_LIMIT = 50
+#: How results may be ordered: by relevance, or in reading order (file, then place).
+SORTS = ("relevance", "order")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class _Generation:
         self.roots = RootTable.load(folder) if meta.get("roots") else None
         self.stemmer = meta.get("stemmer", "light")
         self.frame_words = None
+        self.titles: dict[str, str | None] = {}
 
 
 class Index:
@@ -256,16 +261,24 @@ class Index:
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
-               match: str = "auto") -> SearchResult:
+               match: str = "auto", sort: str = "relevance", collapse: bool = False,
+               folders=None) -> SearchResult:
         """A page of ranked passages with snippets, facet counts and a suggestion.
 
         ``match`` (``search.relax``): ``"auto"`` ranks passages with every word first,
         then pairs of neighbouring passages that hold them together, then passages with
         some of them, and retries a search that finds nothing on its correction;
         ``"all"`` requires every word; ``"any"`` reads the query as a question.
+        ``sort="order"`` lists passages in reading order (by file, then place in it)
+        instead of by relevance; ``collapse`` shows one hit per file, the others counted
+        in ``Hit.more_in_source``; ``folders`` keeps the files under these top folders
+        (collections, books).
         Facets list the ``facet_limit`` source files with most matches, and the
-        selected ones; ``facet_total`` says how many files have matches in all."""
+        selected ones; ``facet_total`` says how many files have matches in all;
+        ``folder_facets`` counts matches by top folder. Each facet ignores its own filter."""
         started = time.perf_counter()
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if not isinstance(page, int) or page < 1:
             raise ValueError("page must be a positive integer")
         if not isinstance(per_page, int) or per_page < 1:
@@ -285,14 +298,37 @@ class Index:
                 strict, loose, found = self._find(current, local, suggestion, match,
                                                   sources, ranking)
                 corrected = suggestion
-        counts, facet_total = engine.facet_counts(found.ids, facet_limit, strict.sources)
-        if strict.sources:
-            found = found.only(engine.source_mask(found.ids, strict.sources))
+        folders = tuple(dict.fromkeys(folders or ()))
+        in_folders = engine.folder_mask(found.ids, folders) if folders else None
+        in_sources = engine.source_mask(found.ids, strict.sources) if strict.sources else None
+        counts, facet_total = engine.facet_counts(
+            found.ids if in_folders is None else found.ids[in_folders], facet_limit,
+            strict.sources)
+        folder_counts = engine.folder_counts(
+            found.ids if in_sources is None else found.ids[in_sources], folders)
+        for mask in (in_folders, in_sources):
+            if mask is not None:
+                found = found.only(mask)
         highlight = strict.highlight | (loose.highlight if loose is not None else frozenset())
-        hits = [self._hit(current, docnum, score, step, found, highlight)
-                for docnum, score, step in found.ranked(
-                    page * per_page, engine.columns.source_of)[(page - 1) * per_page:]]
-        facets = tuple(FacetCount(value, count, value in strict.sources)
+        source_of = engine.columns.source_of
+        wanted = len(found.ids) if collapse else page * per_page
+        listed = found.in_order(wanted, source_of) if sort == "order" \
+            else found.ranked(wanted, source_of)
+        more: dict[int, int] = {}
+        if collapse:
+            per_source = np.bincount(source_of[found.ids], minlength=len(engine.columns.source_names))
+            firsts, seen = [], set()
+            for entry in listed:
+                source = int(source_of[entry[0]])
+                if source not in seen:
+                    seen.add(source)
+                    firsts.append(entry)
+                    more[entry[0]] = int(per_source[source]) - 1
+            listed = firsts
+        hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0))
+                for docnum, score, step in listed[(page - 1) * per_page:page * per_page]]
+        facets = tuple(FacetCount(value, count, value in strict.sources,
+                                  label=self._title(current, value))
                        for value, count in counts.items())
         totals = found.step_totals()
         answered = next((step for step in relax.STEPS if totals[step]), None)
@@ -307,7 +343,20 @@ class Index:
             related=strict.related, corrected=corrected,
             suggestion_partial=suggestion_partial,
             normalized_query=" ".join(term for _typed, term in strict.words),
+            sort=sort, collapsed_total=len(listed) if collapse else None,
+            folder_facets=tuple(FacetCount(value, count, value in folders)
+                                for value, count in folder_counts.items()),
+            folders=folders,
         )
+
+    def _title(self, current, source: str) -> str | None:
+        """The title of a source file (its passages all carry it), remembered."""
+        titles = current.titles
+        if source not in titles:
+            numbers = current.engine.documents_of(source)
+            titles[source] = current.engine.stored_fields(numbers[0]).get("title") \
+                if numbers else None
+        return titles[source]
 
     def _by_importance(self, words) -> list[tuple[str, str]]:
         """Words typed, the ones the index lacks first, then the longest (did-you-mean
@@ -315,7 +364,8 @@ class Index:
         vocabulary = self._current.engine.vocabulary
         return sorted(words, key=lambda word: (("text", word[1]) in vocabulary, -len(word[1])))
 
-    def _hit(self, current, docnum: int, score: float, step: str, found, highlight) -> Hit:
+    def _hit(self, current, docnum: int, score: float, step: str, found, highlight,
+             more: int = 0) -> Hit:
         """One hit: its passage (with the next one, for a neighbour pair), the words
         marked, the words it lacks."""
         engine = current.engine
@@ -329,7 +379,7 @@ class Index:
             id=fields["id"], source=fields["source"], passage=fields["passage"],
             score=score, snippet=snippet(text, highlight, current.analyzer),
             text=text, title=fields.get("title"), start=fields["span"][0], end=end,
-            step=step, missing=found.missing(docnum),
+            step=step, missing=found.missing(docnum), more_in_source=more,
         )
 
     def warm(self) -> None:

@@ -136,6 +136,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لا عمّال في عنقود Dask: شغّل بعضهم بالأمر {command}",
         "the Dask cluster has no workers: start some with `dask worker SCHEDULER_ADDRESS`",
     ),
+    "cluster_unsupported": (
+        "{feature} غير متاح على فهرس موزّع بعد.",
+        "{feature} is not available on a sharded index yet",
+    ),
     "shards_needed": (
         "الفهرس الموزّع الجديد يحتاج إلى عدد الأجزاء: أضف --shards N",
         "--shards N is needed for a new sharded index",

@@ -65,6 +65,13 @@ class Matches:
                 break
         return found
 
+    def in_order(self, count: int, source_of) -> list[tuple[int, float, str]]:
+        """The first ``count`` (passage, score, step) in reading order: by source name,
+        then place in the file (index order)."""
+        order = np.lexsort((self.ids, source_of[self.ids]))[:count]
+        return [(int(self.ids[i]), float(self.scores[i]), STEPS[self.steps[i]])
+                for i in order.tolist()]
+
     def only(self, keep: np.ndarray) -> "Matches":
         """These matches but where ``keep`` is False (a source filter)."""
         ids = self.ids[keep]

@@ -33,6 +33,7 @@ class Hit:
     end: int = 0
     step: str = "all"
     missing: tuple[str, ...] = ()
+    more_in_source: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -44,6 +45,7 @@ class Hit:
             "text": self.text,
             "step": self.step,
             "missing": list(self.missing),
+            "more_in_source": self.more_in_source,
         }
 
 
@@ -58,9 +60,13 @@ class FacetCount:
     value: str
     count: int
     selected: bool = False
+    label: str | None = None  # the file's title, when it has one
 
     def to_dict(self) -> dict:
-        return {"value": self.value, "count": self.count}
+        found = {"value": self.value, "count": self.count}
+        if self.label:
+            found["label"] = self.label
+        return found
 
 
 @dataclass(frozen=True)
@@ -101,11 +107,16 @@ class SearchResult:
     corrected: str | None = None
     normalized_query: str = ""
     suggestion_partial: bool = False
+    sort: str = "relevance"
+    collapsed_total: int | None = None
+    folder_facets: tuple[FacetCount, ...] = ()
+    folders: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:
-        """Number of pages the total fills (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+        """Number of pages the hits fill (at least 1): one hit per file when collapsed."""
+        shown = self.total if self.collapsed_total is None else self.collapsed_total
+        return max(1, -(-shown // self.per_page))
 
     def to_dict(self) -> dict:
         return {
@@ -115,8 +126,9 @@ class SearchResult:
             "page": self.page,
             "per_page": self.per_page,
             "hits": [hit.to_dict() for hit in self.hits],
-            "facets": {"source": [facet.to_dict() for facet in self.facets]},
-            "facet_totals": {"source": self.facet_total},
+            "facets": {"source": [facet.to_dict() for facet in self.facets],
+                       "folder": [facet.to_dict() for facet in self.folder_facets]},
+            "facet_totals": {"source": self.facet_total, "folder": len(self.folder_facets)},
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 2),
             "normalized_query": self.normalized_query,
@@ -129,4 +141,6 @@ class SearchResult:
                 "corrected": self.corrected,
             },
             "suggestion_partial": self.suggestion_partial,
+            "sort": self.sort,
+            "collapsed_total": self.collapsed_total,
         }

@@ -159,6 +159,19 @@ def merge_facets(answers: list[dict], limit: int | None, include=()) -> tuple[di
     return shown, len(counts)
 
 
+def folder_counts(answers: list[dict], sources=()) -> dict[str, int]:
+    """Matches by top folder (``Engine.folder_counts``' order: most first, ties by
+    name), from every shard's counts by source (of ``sources`` only, if given)."""
+    counts: dict[str, int] = {}
+    for answer in answers:
+        for source, count in answer["all_facets"].items():
+            if sources and source not in sources:
+                continue
+            folder = source.split("/", 1)[0] if "/" in source else ""
+            counts[folder] = counts.get(folder, 0) + count
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def merge_hits(answers: list[dict], start: int, stop: int) -> list[tuple[float, dict]]:
     """Hits ``start`` to ``stop`` overall, (score, stored fields), ordered as
     ``engine.top`` orders one index's: score descending, then source, then index order."""

@@ -31,7 +31,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 QUERY = "الدفاع الروسية"
 MANY = "سوريا"  # matches more than one page of passages in the sample corpus
@@ -454,3 +454,21 @@ def test_screenshots_of_the_main_pages(server, browser, tmp_path):
         finally:
             phone(browser, False)
             scheme(browser, None)
+
+
+def test_reading_order_and_one_hit_per_file_apply_at_once(server, browser):
+    search_for(browser, server, MANY)
+    Select(browser.find_element(By.ID, "sort")).select_by_value("order")
+    wait(browser).until(lambda b: "sort=order" in b.current_url)
+    passages = [int(h.get_attribute("data-passage")) for h in
+                browser.find_elements(By.CSS_SELECTOR, ".hit")
+                if h.get_attribute("data-source") == browser.find_element(
+                    By.CSS_SELECTOR, ".hit").get_attribute("data-source")]
+    assert passages == sorted(passages) and len(passages) > 1
+    browser.find_element(By.CSS_SELECTOR, ".collapse-label input").click()
+    wait(browser).until(lambda b: "collapse=1" in b.current_url)
+    sources = [h.get_attribute("data-source") for h in browser.find_elements(By.CSS_SELECTOR, ".hit")]
+    assert len(sources) == len(set(sources)) > 1
+    more = browser.find_element(By.CSS_SELECTOR, ".more-in-source a")
+    more.click()
+    wait(browser).until(lambda b: "source=" in b.current_url and "collapse" not in b.current_url)

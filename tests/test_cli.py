@@ -15,8 +15,10 @@ from search.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
-               "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial"}
-HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text", "step", "missing"}
+               "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial",
+               "sort", "collapsed_total"}
+HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text", "step", "missing",
+            "more_in_source"}
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +95,8 @@ def test_search_json_shape(runner, index_dir):
     assert (data["page"], data["per_page"], len(data["hits"])) == (1, 3, 3)
     assert all(set(hit) == HIT_KEYS for hit in data["hits"])
     assert all("<mark>" in hit["snippet"] for hit in data["hits"])
-    assert set(data["facets"]) == {"source"}
-    assert all(set(f) == {"value", "count"} for f in data["facets"]["source"])
+    assert set(data["facets"]) == {"source", "folder"}
+    assert all(set(f) - {"label"} == {"value", "count"} for f in data["facets"]["source"])
     assert data["total"] == sum(f["count"] for f in data["facets"]["source"])
     assert data["suggestion"] is None and isinstance(data["took_ms"], float)
 

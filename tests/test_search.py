@@ -515,14 +515,15 @@ def test_to_dict_has_documented_keys(sample_index):
     result = sample_index.search("وزارة الدفاع", per_page=2).to_dict()
     assert set(result) == {"ok", "query", "total", "page", "per_page", "hits", "facets",
                            "facet_totals", "suggestion", "took_ms", "normalized_query",
-                           "match", "suggestion_partial"}
+                           "match", "suggestion_partial", "sort", "collapsed_total"}
     assert result["ok"] is True
     assert [set(hit) for hit in result["hits"]] == \
-        [{"id", "source", "passage", "score", "snippet", "text", "step", "missing"}] * 2
+        [{"id", "source", "passage", "score", "snippet", "text", "step", "missing",
+          "more_in_source"}] * 2
     assert set(result["match"]) == {"strategy", "step", "steps", "missing", "related",
                                     "corrected"}
-    assert set(result["facets"]) == {"source"}
-    assert all(set(f) == {"value", "count"} for f in result["facets"]["source"])
+    assert set(result["facets"]) == {"source", "folder"}
+    assert all(set(f) - {"label"} == {"value", "count"} for f in result["facets"]["source"])  # label: a title
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result
 
 
@@ -538,7 +539,7 @@ def test_facets_list_the_files_with_most_matches_and_the_selected_ones(tmp_path)
     assert result.facet_total == 12
     assert [(f.value, f.count) for f in result.facets] == [
         ("f03.txt", 4), ("f07.txt", 4), ("f11.txt", 4), ("f02.txt", 3), ("f06.txt", 3)]
-    assert result.to_dict()["facet_totals"] == {"source": 12}
+    assert result.to_dict()["facet_totals"] == {"source": 12, "folder": 1}
     selected = index.search("سوريا", facet_limit=5, sources=["f00.txt"])
     assert ("f00.txt", 1, True) in [(f.value, f.count, f.selected) for f in selected.facets]
     assert len(selected.facets) == 6
@@ -699,3 +700,39 @@ def test_modern_spelling_finds_the_quranic(tmp_path, query):
     index = Index.build(relax_corpus(tmp_path), tmp_path / "index")
     result = index.search(query, match="all")
     assert [hit.source for hit in result.hits] == ["quran.txt"], query
+
+
+# -- reading order, one hit per file, collections ---------------------------------------
+
+def test_reading_order_lists_passages_by_file_then_place(sample_index):
+    ordered = sample_index.search("سوريا", sort="order", per_page=100).hits
+    keys = [(hit.source, hit.passage) for hit in ordered]
+    assert keys == sorted(keys)
+    assert {h.id for h in ordered} == {h.id for h in sample_index.search("سوريا", per_page=100).hits}
+
+
+def test_one_hit_per_file_counts_the_others(sample_index):
+    everything = sample_index.search("سوريا", per_page=100)
+    collapsed = sample_index.search("سوريا", collapse=True)
+    per_file = {}
+    for hit in everything.hits:
+        per_file[hit.source] = per_file.get(hit.source, 0) + 1
+    assert {hit.source: hit.more_in_source + 1 for hit in collapsed.hits} == per_file
+    assert collapsed.collapsed_total == len(per_file) and collapsed.pages == 1
+    best = [h.source for h in everything.hits]
+    assert [h.source for h in collapsed.hits] == list(dict.fromkeys(best))
+
+
+def test_folders_are_a_facet_and_a_filter(tmp_path):
+    for folder in ("bukhari", "muslim"):
+        (tmp_path / "corpus" / folder).mkdir(parents=True)
+    corpus = write_corpus(tmp_path / "corpus", {
+        "bukhari/1.txt": "إنما الأعمال بالنيات", "bukhari/2.txt": "الأعمال الصالحة",
+        "muslim/1.txt": "الأعمال كلها", "top.txt": "الأعمال"})
+    index = Index.build(corpus, tmp_path / "index")
+    result = index.search("الأعمال")
+    assert {f.value: f.count for f in result.folder_facets} == {"bukhari": 2, "muslim": 1, "": 1}
+    narrowed = index.search("الأعمال", folders=["bukhari"])
+    assert {h.source for h in narrowed.hits} == {"bukhari/1.txt", "bukhari/2.txt"}
+    assert {f.value: f.count for f in narrowed.folder_facets}["muslim"] == 1  # ignores its filter
+    assert narrowed.total == 2 and {f.value for f in narrowed.facets} == {"bukhari/1.txt", "bukhari/2.txt"}

@@ -25,8 +25,10 @@ SCRIPT = '<script>alert("x")</script>'
 IMG = '"><img src=x onerror=alert(2)>'
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
 API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
-            "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial"]
-HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text", "step", "missing"]
+            "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial",
+            "sort", "collapsed_total"]
+HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text", "step", "missing",
+            "more_in_source"]
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -163,8 +165,8 @@ def test_api_returns_exactly_the_library_result(client, sample_index):
     expected = sample_index.search(QUERY, per_page=3).to_dict()
     assert list(body) == API_KEYS
     assert [list(hit) for hit in body["hits"]] == [HIT_KEYS] * len(body["hits"])
-    assert list(body["facets"]) == ["source"]
-    assert all(list(f) == ["value", "count"] for f in body["facets"]["source"])
+    assert list(body["facets"]) == ["source", "folder"]
+    assert all(list(f) in (["value", "count"], ["value", "count", "label"]) for f in body["facets"]["source"])
     body.pop("took_ms"), expected.pop("took_ms")
     assert body == expected
 
@@ -624,7 +626,7 @@ def test_many_files_show_the_top_facets_and_how_many_more(tmp_path):
     assert "و3 ملفات أخرى فيها نتائج" in page
     data = client.get("/api/search?q=سوريا").get_json()
     assert len(data["facets"]["source"]) == FACET_LIMIT
-    assert data["facet_totals"] == {"source": FACET_LIMIT + 3}
+    assert data["facet_totals"] == {"source": FACET_LIMIT + 3, "folder": 1}
 
 
 # -- results people can use -------------------------------------------------------------
@@ -660,11 +662,8 @@ def test_facets_show_a_file_title_when_known(untitled):
 
 
 def test_facet_label_from_the_library_wins(app):
-    class Labelled(FacetCount):
-        label = "عنوان من المكتبة"
-
     class Result:
-        facets = (Labelled("a.txt", 4),)
+        facets = (FacetCount("a.txt", 4, label="عنوان من المكتبة"),)
 
     with app.test_request_context("/"):
         (facet,) = views.facet_links(views.SearchArgs(QUERY), Result, {"a.txt": "من الصفحة"})

@@ -35,6 +35,7 @@ from search.errors import (
     SearchError,
     UnknownSourceError,
 )
+from search.index import SORTS
 from search.relax import MATCHES
 
 from . import get_index
@@ -57,10 +58,18 @@ EXAMPLE_QUERIES = ("الدفاع الروسية", "بوتين", '"وزارة ا�
 #: links to its search, and a test checks that each finds something in the sample corpus.
 #: A new operator is one more row here.
 OPERATORS = (
-    ("وزارة الدفاع", "المقاطع التي فيها الكلمتان معًا، بأي شكل أو إملاء."),
+    ("وزارة الدفاع", "المقاطع التي فيها الكلمتان متجاورتين أولًا، ثم معًا في مقطع، ثم في مقطعين "
+                     "متتاليين، ثم التي فيها بعضهما (وتُذكر الكلمات الناقصة)."),
+    ("في سوريا", "الكلمات الشائعة (في، من، هذا…) تُبحث كغيرها، لكنها لا تُسقط نتيجة ولا تغلب على "
+                 "الكلمات الأخرى."),
     ('"وزارة الدفاع"', "الكلمتان متجاورتان بهذا الترتيب (عبارة بين علامتي تنصيص)."),
     ("سوريا -روسيا", "المقاطع التي فيها «سوريا» وليس فيها «روسيا» (الكلمة بعد علامة الطرح تُستبعد)."),
     ("موسكو OR واشنطن", "المقاطع التي فيها إحدى الكلمتين على الأقل."),
+    ("موسكو أو واشنطن", "«أو» بين كلمتين مثل OR (وكذلك or)."),
+    ("سوريا بدون:روسيا", "الاستبعاد بالعربية: «بدون:» قبل الكلمة مثل علامة الطرح (وكذلك NOT)."),
+    ("بوتين NEAR/5 الأسد", "الكلمتان على بعد خمس كلمات أو أقل، بأي ترتيب (وبالعربية: قرب/5)."),
+    ('"بوتين الأسد"~3', "كلمات العبارة متقاربة: بينها ثلاث كلمات أخرى على الأكثر، بأي ترتيب."),
+    ("24", "الأرقام تُوجد أينما كُتبت: ال24 وبـ24 و٢٤."),
     ("الدف*", "الكلمات التي تبدأ بـ«الدف»، مثل الدفاع والدفعة (حرفان على الأقل قبل النجمة)."),
     # New operators go here, one (example, explanation) row each.
 )
@@ -70,7 +79,7 @@ PER_PAGE_CHOICES = (10, 20, 50)
 #: Words of a passage used as its label when the file has no title.
 LABEL_WORDS = 8
 #: Query-string keys a document page's "back" link may carry to the search page.
-BACK_KEYS = ("q", "page", "per_page", "source")
+BACK_KEYS = ("q", "page", "per_page", "source", "match", "sort", "collapse", "folder")
 
 
 class WebError(SearchError):
@@ -98,6 +107,9 @@ class SearchArgs:
     sources: tuple[str, ...] = ()
     per_page_given: bool = False
     match: str = "auto"
+    sort: str = "relevance"
+    collapse: bool = False
+    folders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,8 +150,17 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     match = args.get("match") or "auto"
     if match not in MATCHES:
         raise InputError("bad_choice", name="match", choices=", ".join(MATCHES))
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise InputError("bad_choice", name="sort", choices=", ".join(SORTS))
+    collapse = args.get("collapse") or ""
+    if collapse not in ("", "0", "1"):
+        raise InputError("bad_choice", name="collapse", choices="0, 1")
+    folders = tuple(dict.fromkeys(args.getlist("folder")))
+    if len(folders) > config["MAX_SOURCES"]:
+        raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args,
-                      match=match)
+                      match=match, sort=sort, collapse=collapse == "1", folders=folders)
 
 
 #: Longest page or per_page number read; Python refuses to convert over 4,300 digits.
@@ -162,7 +183,8 @@ def run_search(args: SearchArgs, per_page: int | None = None, page: int | None =
     """``Index.search``; an unknown source raises ``UnknownSourceError``."""
     return get_index().search(
         args.q, page=page or args.page, per_page=per_page or args.per_page,
-        sources=args.sources or None, match=args.match,
+        sources=args.sources or None, match=args.match, sort=args.sort,
+        collapse=args.collapse, folders=args.folders or None,
     )
 
 
@@ -177,6 +199,12 @@ def search_params(args: SearchArgs, **changes) -> dict:
         params["per_page"] = args.per_page
     if args.match != "auto":
         params["match"] = args.match
+    if args.sort != "relevance":
+        params["sort"] = args.sort
+    if args.collapse:
+        params["collapse"] = "1"
+    if args.folders:
+        params["folder"] = list(args.folders)
     if args.page != 1:
         params["page"] = args.page
     return params
@@ -202,6 +230,19 @@ def facet_links(args: SearchArgs, result, titles: dict | None = None) -> list[Fa
         )
         facets.append(Facet(value, count, selected, search_url(args, sources=toggled, page=1),
                             label or titles.get(value)))
+    return facets
+
+
+def folder_links(args: SearchArgs, result) -> list[Facet]:
+    """The top folders (collections, books) with matches, as toggles like the files'."""
+    facets = []
+    for facet in result.folder_facets:
+        selected = facet.value in args.folders
+        toggled = (tuple(f for f in args.folders if f != facet.value) if selected
+                   else args.folders + (facet.value,))
+        facets.append(Facet(facet.value, facet.count, selected,
+                            search_url(args, folders=toggled, page=1),
+                            facet.value or "الملفات خارج المجلدات"))
     return facets
 
 
@@ -275,6 +316,9 @@ def search():
         args=args,
         result=result,
         facets=facet_links(args, result, titles),
+        folder_facets=folder_links(args, result) if len(result.folder_facets) > 1
+        or args.folders else [],
+        more_url=lambda source: search_url(args, sources=(source,), collapse=False, page=1),
         pages=page_links(args, result.pages),
         per_page_choices=sorted({*PER_PAGE_CHOICES, args.per_page}),
         prev_url=search_url(args, page=min(args.page - 1, result.pages)) if args.page > 1 else None,

@@ -115,7 +115,7 @@
 /* Results page: the per-page choice applies at once; facets fold on a phone. */
 (function () {
   "use strict";
-  document.querySelectorAll("select.auto-submit").forEach(function (select) {
+  document.querySelectorAll("select.auto-submit, input.auto-submit").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
   var fold = document.querySelector("details.facets-fold");
