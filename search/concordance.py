@@ -14,10 +14,8 @@
   ``SearchError("roots_needed")``).
 
 Bounded: a concordance reads at most MAX_PASSAGES passages, the first in file order,
-and says so (``truncated``).
-
->>> # concordance(index, "الدفاع", sort="right", limit=5).to_dict()["lines"][0]
->>> # {'source': 'a.txt', 'passage': 3, 'left': 'أعلنت وزارة', 'match': 'الدفاع', 'right': 'الروسية ...'}
+and says so (``truncated``). A line, as JSON: ``{"source": "a.txt", "passage": 1,
+"left": "قالت وزارة", "match": "الدفاع", "right": "إن الجيش تقدم."}``.
 """
 
 from __future__ import annotations
