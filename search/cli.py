@@ -1,4 +1,4 @@
-"""The ``arabic-search`` command: index, search, analyze, serve, eval. Thin over ``Index``.
+"""The ``arabic-search`` command: index, search, concordance, frequency, analyze, serve, eval. Thin over ``Index``.
 
 Each command checks its input, calls the library, and turns a library error into a
 message and a non-zero exit; no traceback reaches a user.
@@ -180,6 +180,68 @@ def _terminal_snippet(html: str) -> str:
     marked = html.replace("<mark>", "\x1b[1m[").replace("</mark>", "]\x1b[0m") \
         if sys.stdout.isatty() else html.replace("<mark>", "[").replace("</mark>", "]")
     return unescape(marked)
+
+
+@main.command("concordance")
+@click.argument("word")
+@index_option
+@click.option("--sort", type=click.Choice(["left", "right"]), default="right", show_default=True,
+              help="Order lines by the word before the match (left) or after it (right).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Lines shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
+def concordance_command(word, index_dir, sort, limit, as_json):
+    """Show WORD in context: one line per occurrence of its forms (those search finds),
+    the words before it, the word, the words after it."""
+    from .concordance import concordance
+
+    found = _library_call(lambda: concordance(Index.open(index_dir), word, sort, limit), as_json)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+        return
+    more = " (the first passages only)" if found.truncated else ""
+    click.echo(f"{found.total} occurrence(s) of «{word}» in {found.passages} passage(s){more}; "
+               f"sorted by the word {'before' if sort == 'left' else 'after'} it.")
+    width = max((len(line.left) for line in found.lines), default=0)
+    for line in found.lines:
+        click.echo(f"{line.left:>{width}} [{line.match}] {line.right}    "
+                   f"({display_name(line.source)} #{line.passage})")
+
+
+@main.command("frequency")
+@click.argument("word")
+@index_option
+@click.option("--by", type=click.Choice(["word", "stem", "root"]), default="stem",
+              show_default=True,
+              help="Count the word itself (any spelling), every form of its stem, or every "
+                   "form of its root (an index built with --roots).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def frequency_command(word, index_dir, by, as_json):
+    """Count WORD in each source file: the word, its stem or its root."""
+    from .concordance import frequency
+
+    found = _library_call(lambda: frequency(Index.open(index_dir), word, by), as_json)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"«{word}» by {by} ({found.key}): {found.total} occurrence(s) in "
+               f"{len(found.sources)} file(s); forms: {', '.join(found.forms[:10])}"
+               + (" ..." if len(found.forms) > 10 else ""))
+    for row in found.sources:
+        click.echo(f"{row.count:>8}  {row.passages:>6} passage(s)  {display_name(row.source)}")
+
+
+def _library_call(call, as_json: bool):
+    """``call()``, a library error printed as search prints it (JSON or a message)."""
+    try:
+        return call()
+    except (SearchError, ValueError) as error:
+        code = getattr(error, "code", "bad_request")
+        if as_json:
+            click.echo(json.dumps({"ok": False, "error": getattr(error, "english", str(error)),
+                                   "code": code, "arabic": str(error)}, ensure_ascii=False))
+            sys.exit(1)
+        raise click.ClickException(getattr(error, "english", str(error))) from None
 
 
 @main.command("analyze")

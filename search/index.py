@@ -493,3 +493,65 @@ class Index:
                 for docnum, score in top(ids, scores, count, engine.columns.source_of)]
         return {"total": len(ids), "all_facets": facets, "hits": hits,
                 "generation": self.generation}
+
+    # -- concordance and frequency (search.concordance) ----------------------------
+    # Read-only helpers over the current generation; the searching above is untouched.
+
+    def passages_holding(self, query: str, limit: int) -> tuple[int, frozenset[str], object, list[dict]]:
+        """(how many passages hold every word of ``query``, the index terms its words
+        find (what search marks), the text analyzer, the stored fields of the first
+        ``limit`` of those passages in index order: file by file, passage by passage)."""
+        import numpy as np
+
+        current, local = self._thread()
+        plan = self._plan(current, local, query, "all", ())
+        engine = current.engine
+        ids = np.sort(engine.evaluate(plan.node, self.ranking)[0])
+        return (len(ids), plan.highlight, current.analyzer,
+                [engine.stored_fields(int(docnum)) for docnum in ids[:max(0, limit)]])
+
+    def word_forms(self, word: str, by: str = "stem") -> tuple[str, tuple[str, ...]]:
+        """(the key, the index terms) counted for ``word``'s frequency: ``by="word"`` its
+        own index term(s), ``"stem"`` every form that shares its light stem (those
+        search finds), ``"root"`` every form with its root (``roots_needed`` unless the
+        index was built with roots). Several words: their forms together."""
+        current, local = self._thread()
+        terms = list(dict.fromkeys(t.text for t in current.analyzer(word, removestops=False)))
+        if not terms:
+            raise QueryError("query_empty")
+        if by == "word":
+            return " ".join(terms), tuple(terms)
+        if by == "stem":
+            keys = [local.groups.stem_of(term) for term in terms]
+            return " ".join(dict.fromkeys(keys)), tuple(sorted(self._plan(
+                current, local, " ".join(terms), "all", ()).highlight))
+        if by == "root":
+            if current.roots is None:
+                raise SearchError("roots_needed", index=self.index_dir)
+            keys = list(dict.fromkeys(current.roots.root(term) for term in terms))
+            forms = {form for key in keys for form in current.roots.forms(key)}
+            return " ".join(keys), tuple(sorted(forms | set(terms)))
+        raise ValueError(f"by must be 'word', 'stem' or 'root', not {by!r}")
+
+    def term_counts(self, terms) -> list[tuple[str, int, int]]:
+        """(source, occurrences of any of ``terms``, passages holding one) for every
+        source that has one, from the posting arrays (no text is read); most first."""
+        import numpy as np
+
+        engine = self._current.engine
+        parts = [engine.postings(term) for term in dict.fromkeys(terms)]
+        parts = [(ids, tf) for ids, tf in parts if len(ids)]
+        if not parts:
+            return []
+        ids = np.concatenate([ids for ids, _ in parts])
+        frequencies = np.concatenate([tf for _, tf in parts])
+        live = engine.columns.live[ids]
+        ids, frequencies = ids[live], frequencies[live]
+        sources = engine.columns.source_of[ids]
+        size = len(engine.columns.source_names)
+        occurrences = np.bincount(sources, weights=frequencies, minlength=size)
+        unique = np.unique(ids)
+        passages = np.bincount(engine.columns.source_of[unique], minlength=size)
+        found = [(engine.columns.source_names[number], int(round(occurrences[number])),
+                  int(passages[number])) for number in np.flatnonzero(passages)]
+        return sorted(found, key=lambda row: (-row[1], row[0]))

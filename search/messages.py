@@ -166,6 +166,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "تعذّرت قراءة {source} نصًّا ({reason}): احفظه بترميز UTF-8 أو انقله خارج مجلد النصوص.",
         "{source}: cannot read as text ({reason}); save it as UTF-8 or move it out of the corpus",
     ),
+    # -- concordance and frequency (search/concordance.py) ----------------------------------
+    "roots_needed": (
+        "عدّ الكلمات بجذرها يحتاج إلى فهرس مبني بالجذور: أعد بناءه بالأمر {command}",
+        "frequency by root needs an index built with roots: rebuild it with "
+        "`arabic-search index CORPUS --rebuild --roots --index {index}`",
+    ),
     # -- web requests (web/views.py) -------------------------------------------------------
     "q_required": (
         "اكتب كلمة أو أكثر للبحث عنها.",
@@ -252,6 +258,7 @@ COMMANDS = {
     "index_link_broken": "arabic-search index CORPUS --rebuild --index {index}",
     "rebuild_needed": "arabic-search index --rebuild --index {index}",
     "corpus_empty": "arabic-search index {path} --rebuild",
+    "roots_needed": "arabic-search index CORPUS --rebuild --roots --index {index}",
     "cluster_index_missing": "arabic-search index CORPUS --index {index} --shards N --cluster ADDRESS",
     "cluster_needs_dask": "pip install 'arabic-search[cluster]'",
     "cluster_no_workers": "dask worker SCHEDULER_ADDRESS",

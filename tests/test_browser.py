@@ -378,11 +378,35 @@ def test_document_next_and_previous_match_and_copy_link(server, browser):
     assert console_errors(browser) == []
 
 
+def test_concordance_from_the_results_by_keyboard(server, browser, tmp_path):
+    search_for(browser, server, MANY)
+    browser.find_element(By.CSS_SELECTOR, ".concordance-link a").click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".kwic")))
+    assert browser.find_element(By.ID, "cq").get_attribute("value") == MANY
+    table = browser.find_element(By.CSS_SELECTOR, ".kwic")
+    assert table.value_of_css_property("direction") == "rtl"
+    # Right to left: the words before the match stand to its right.
+    before = browser.find_element(By.CSS_SELECTOR, ".kwic tbody tr td.before")
+    match = browser.find_element(By.CSS_SELECTOR, ".kwic tbody tr td.match")
+    assert before.rect["x"] > match.rect["x"]
+    assert browser.find_elements(By.CSS_SELECTOR, ".frequency tbody tr")
+    # Keyboard only: focus the sort choice, pick "the word before", submit with Enter.
+    browser.find_element(By.ID, "sort").send_keys(Keys.ARROW_DOWN)
+    browser.find_element(By.ID, "cq").send_keys(Keys.ENTER)
+    wait(browser).until(lambda d: params(d).get("sort") == ["left"])
+    first = browser.find_elements(By.CSS_SELECTOR, ".kwic tbody tr")
+    assert len(first) == int(browser.find_element(By.CSS_SELECTOR, "#lines-title .total").text) \
+        or len(first) == 200
+    shot(browser, tmp_path, "concordance")
+    assert console_errors(browser) == []
+
+
 PAGES = {
     "home": "/",
     "results": "/?q=" + MANY,
     "document": None,  # the first hit of the results
     "help": "/help",
+    "concordance": "/concordance?q=" + MANY,
     "error": '/?q="' + MANY,
     "missing": "/nothing",
 }

@@ -10,6 +10,7 @@ import pytest
 
 from search import storage, suggest
 from search.suggest import MAX_CORRECTED, Suggestion, Vocabulary, suggest_query
+from search.typos import CHEAPEST_GAP
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
@@ -47,17 +48,23 @@ def test_candidates_are_exactly_those_of_an_exhaustive_scan():
     vocabulary = Vocabulary(vocabulary_words)
     for term in made_up(rng, 60) + rng.sample(vocabulary_words, 20):
         distance, prefix = suggest._distance_allowed(term), suggest._fixed_prefix(term)
-        expected = {(w, suggest._distance(w, term)) for w in vocabulary_words
-                    if w != term and w[:prefix] == term[:prefix] and suggest._distance(w, term) <= distance}
+        change = min(suggest.MAX_EDIT_DISTANCE, int(distance / CHEAPEST_GAP + 1e-6))
+        expected = {(w, suggest._distance(term, w)) for w in vocabulary_words
+                    if w != term and w[:prefix] == term[:prefix] and abs(len(w) - len(term)) <= change
+                    and suggest._distance(term, w) <= distance + 1e-4}
         found, complete = vocabulary.within(term, distance, prefix)
         assert complete and set(found) == expected, term
 
 
-def test_closest_prefers_fewer_edits_then_the_commoner_word():
-    vocabulary = Vocabulary(["بوتين", "بوتان", "بوت", "بيتين"])
+def test_closest_prefers_the_cheaper_edit_then_the_commoner_word():
+    vocabulary = Vocabulary(["بوتين", "بوتون", "بوتان", "بوت", "بيتين"])
     reader = FakeReader([])
-    reader.frequency = {"بوتين": 9, "بوتان": 5, "بوت": 1, "بيتين": 50}
-    assert vocabulary.closest("بوتن", reader) == ("بوتين", True)  # one edit, commonest (بيتين: two edits)
+    reader.frequency = {"بوتين": 9, "بوتون": 5, "بوتان": 1, "بوت": 1, "بيتين": 50}
+    # A left-out alef (0.5) is a likelier slip than a left-out yeh or waw (1.0).
+    assert vocabulary.closest("بوتن", reader) == ("بوتان", True)
+    del reader.frequency["بوتان"]
+    vocabulary = Vocabulary(["بوتين", "بوتون", "بوت", "بيتين"])
+    assert vocabulary.closest("بوتن", reader) == ("بوتين", True)  # one edit, the commoner
 
 
 def test_sixty_four_unknown_words_cost_nothing_and_say_partial(sample_index):
@@ -124,3 +131,50 @@ def test_vocabulary_not_ready_in_time_means_partial_then_it_is_ready(sample_inde
         Suggestion(None, partial=True)
     assert suggest.vocabulary_of(reader) is not None  # it went on building
     assert suggest_query(sample_index, "بوتن", words, reader) == Suggestion("بوتين")
+
+
+@pytest.mark.parametrize("typed", ["ترامب", "زرافة"])
+def test_no_implausible_suggestion(sample_index, typed):
+    # Once ترامب -> تماما and زرافة -> زيارة: two unrelated letters make another word.
+    result = sample_index.search(typed)
+    assert result.suggestion is None and result.corrected is None and result.total == 0
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("الرءيس", "الرئيس"),   # a hamza on the wrong seat
+    ("الحكومت", "الحكومة"),  # ت for ة
+    ("واشنطم", "واشنطن"),    # a neighbouring key (م beside ن)
+    ("الدفاغ", "الدفاع"),    # a neighbouring key (غ beside ع)
+    ("ررسيا", "روسيا"),      # one wrong letter in a five-letter word
+    ("موسك", "موسكو"),       # a missing letter
+])
+def test_typical_typos_are_corrected(sample_index, typed, expected):
+    assert sample_index.search(typed).suggestion == expected
+
+
+def test_a_hamza_seat_beats_a_commoner_word_one_letter_away(tmp_path):
+    from search import Index
+    from tests.conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus", {
+        "a.txt": "قال المسؤول إن الأمر انتهى.\n\n" + "المسحول " * 30 + "\n",
+    })
+    index = Index.build(corpus, tmp_path / "index")
+    assert index.search("المسءول").suggestion == "المسؤول"
+
+
+@pytest.mark.parametrize("a, b, cost", [
+    ("ء", "ؤ", 0.1), ("ة", "ه", 0.2), ("ى", "ي", 0.2), ("ض", "ظ", 0.3), ("ذ", "ز", 0.4),
+    ("س", "ص", 0.4), ("ت", "ط", 0.4), ("ح", "ه", 0.5), ("ع", "غ", 0.6), ("ر", "م", 1.0),
+])
+def test_substitution_costs(a, b, cost):
+    from search.typos import substitution_cost
+
+    assert substitution_cost(a, b) == substitution_cost(b, a) == cost
+
+
+def test_allowance_grows_with_length_and_short_words_get_none():
+    from search.typos import allowance
+
+    assert allowance("") == allowance("في") == 0
+    assert allowance("بوتن") < allowance("واشنطم") < allowance("الاستراتيجية") == 2.0

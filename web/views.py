@@ -6,6 +6,8 @@ Routes:
 - ``/doc/<source>``       one source file, a window of passages, query words marked
 - ``/help``               how to write a query, one example per operator
 - ``/api/search``         exactly ``SearchResult.to_dict()``
+- ``/concordance``        a word in context, sortable by its neighbours, and its frequency
+- ``/api/concordance``, ``/api/frequency``   their JSON
 - ``/api/suggest``        ``{"ok": true, "query", "suggestions"}`` for the search box
 - ``/export.csv``, ``/export.json``   the current results, up to ``EXPORT_LIMIT`` hits
 
@@ -35,6 +37,8 @@ from search.errors import (
     SearchError,
     UnknownSourceError,
 )
+from search.concordance import BY, concordance, frequency
+from search.concordance import SORTS as CONCORDANCE_SORTS
 from search.index import SORTS
 from search.relax import MATCHES
 
@@ -422,6 +426,64 @@ def api_suggest():
     if query.strip():
         suggestions = list(get_index().complete(query, limit=current_app.config["SUGGEST_LIMIT"]))
     return {"ok": True, "query": query, "suggestions": suggestions}
+
+
+#: Lines a concordance page shows, and the most the API gives.
+CONCORDANCE_LINES = 200
+
+
+def concordance_args(args) -> tuple[str, str, int, str]:
+    """(q, sort, limit, by) of a concordance request, checked."""
+    q = args.get("q", "").strip()
+    if not q:
+        raise InputError("q_required")
+    limit = current_app.config["MAX_QUERY_LENGTH"]
+    if len(q) > limit:
+        raise InputError("q_too_long", limit=limit)
+    sort = args.get("sort") or "right"
+    if sort not in CONCORDANCE_SORTS:
+        raise InputError("bad_choice", name="sort", choices=", ".join(CONCORDANCE_SORTS))
+    by = args.get("by") or "stem"
+    if by not in BY:
+        raise InputError("bad_choice", name="by", choices=", ".join(BY))
+    lines = _positive_int(args, "limit", CONCORDANCE_LINES)
+    if lines > CONCORDANCE_LINES:
+        raise InputError("per_page_too_large", limit=CONCORDANCE_LINES)
+    return q, sort, lines, by
+
+
+@bp.route("/concordance")
+def concordance_page():
+    """A word in context (keyword-in-context lines) and its frequency per source file."""
+    if not request.args.get("q", "").strip():
+        return render_template("concordance.html", query="", q="", sort="right", by="stem")
+    q, sort, limit, by = concordance_args(request.args)
+    index = get_index()
+    found = concordance(index, q, sort, limit)
+    counts = frequency_error = None
+    try:
+        counts = frequency(index, q, by)
+    except SearchError as error:  # roots_needed: the lines still show
+        frequency_error = error
+    return render_template(
+        "concordance.html", query=q, q=q, sort=sort, by=by, found=found, counts=counts,
+        frequency_error=frequency_error, display_name=display_name,
+        sort_url={side: url_for("web.concordance_page", q=q, sort=side, by=by) for side in CONCORDANCE_SORTS},
+    )
+
+
+@bp.route("/api/concordance")
+def api_concordance():
+    """The concordance page's lines as JSON (``Concordance.to_dict()``)."""
+    q, sort, limit, _by = concordance_args(request.args)
+    return current_app.json.response(concordance(get_index(), q, sort, limit).to_dict())
+
+
+@bp.route("/api/frequency")
+def api_frequency():
+    """A word's frequency per source file as JSON (``Frequency.to_dict()``)."""
+    q, _sort, _limit, by = concordance_args(request.args)
+    return current_app.json.response(frequency(get_index(), q, by).to_dict())
 
 
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
