@@ -25,7 +25,7 @@ import numpy as np
 from whoosh import query as wq
 
 from . import stemgroups
-from .postings import Vocabulary, open_segments
+from .postings import Vocabulary, open_generation
 from .stemgroups import TermGroup
 
 #: Postings kept in the cache, in all (about 12 bytes each).
@@ -66,9 +66,8 @@ class Engine:
         self.fieldname = fieldname
         self._reader = reader
         self._stored_lock = threading.Lock()
-        leaves = reader.leaf_readers()
-        arrays = open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves])
-        self.segments = list(zip(arrays, [offset for _, offset in leaves]))
+        self.segments = open_generation(folder, reader.leaf_readers())
+        arrays = [segment for segment, _ in self.segments]
         self.vocabulary = Vocabulary(arrays, reader.doc_count_all())
         self.columns = Columns(reader, self.segments)
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()

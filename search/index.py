@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from . import postings, storage
+from . import merging, postings, storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
 from .engine import Engine, top
 from .errors import RebuildNeededError, SearchError, UnknownSourceError
@@ -38,7 +38,7 @@ from .stemgroups import GroupedBM25F, StemGroups
 from .suggest import complete_word, did_you_mean
 
 #: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 WRITER_MEMORY_MB = 256
 #: Full builds of corpora larger than this use a writer process per core (Whoosh's
 #: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
@@ -522,9 +522,8 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light", roots: bool = False) -> None:
-    # Merges retire segments: their posting arrays go with them.
-    postings.remove_unused(temporary, [segment.segment_id() for segment in
-                                       storage.open_whoosh(temporary)._segments()])
+    # One set of posting arrays for many segments; retired segments' arrays go.
+    merging.merge_generation(temporary, storage.open_whoosh(temporary)._segments())
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,
