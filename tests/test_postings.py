@@ -322,3 +322,36 @@ def test_an_index_built_by_several_processes_answers_as_one_built_by_one(tmp_pat
         first, second = one.search(text, per_page=50), four.search(text, per_page=50)
         assert [h.score for h in second.hits] == [h.score for h in first.hits]
         assert (second.total, second.facets) == (first.total, first.facets)
+
+
+def test_a_set_whose_segments_whoosh_merged_or_reordered_is_rewritten(tmp_path, monkeypatch,
+                                                                       sample_corpus):
+    from types import SimpleNamespace
+
+    from search import merging
+    from search.passages import iter_corpus_files, read_passages
+
+    passages = [p for _, path in iter_corpus_files(sample_corpus)
+                for p in read_passages(path, sample_corpus)] * 3
+    merge = merging.merge_generation
+    monkeypatch.setattr(merging, "merge_generation", lambda folder, segments: None)
+    Index.build_from_passages(passages, tmp_path / "index", procs=3)
+    generation = storage.current_generation(tmp_path / "index")
+    first, retired, last = storage.open_whoosh(generation)._segments()
+    own = {s.segment_id(): postings.SegmentPostings(generation, s.segment_id())
+           for s in (first, last)}
+    merge(generation, [first, retired, last])
+    assert len(postings.read_manifest(generation)) == 1
+    # As after a Whoosh merge that retired the middle segment and sorted the others.
+    merge(generation, [last, first])
+
+    def leaf(segment):
+        return SimpleNamespace(segment=lambda: segment)
+
+    leaves = [(leaf(last), 0), (leaf(first), last.doc_count_all())]
+    sets = postings.open_generation(generation, leaves)
+    assert [offset for _, offset in sets] == [0]
+    expected = [(own[last.segment_id()], 0), (own[first.segment_id()], last.doc_count_all())]
+    assert _all_postings(sets) == _all_postings(expected)
+    assert _columns(sets) == _columns(expected)
+    assert set(postings.sidecar_names(generation)) == {sets[0][0].name}
