@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timing rounds (default 5)")
     parser.add_argument("--whoosh-merge", action="store_true",
                         help="also build with Whoosh merging the processes' segments into one")
+    parser.add_argument("--no-one", dest="one", action="store_false",
+                        help="skip the one-process build (ratios are then to the unmerged index)")
     parser.add_argument("--qpc", type=Path, default=QPC_FILE)
     parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--out", type=Path, help="write the Markdown results here")
@@ -165,8 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         dirs = {"1 proc": work / "one", f"{many}, unmerged": work / "unmerged",
                 f"{many}, merged": work / "merged"}
         builds = {}
-        print("build: 1 proc", file=sys.stderr)
-        builds["1 proc"] = in_child(build, corpus, dirs["1 proc"], 1, True, False)
+        if args.one:
+            print("build: 1 proc", file=sys.stderr)
+            builds["1 proc"] = in_child(build, corpus, dirs["1 proc"], 1, True, False)
+        else:
+            del dirs["1 proc"]
         print(f"build: {many}", file=sys.stderr)
         builds[f"{many}, unmerged"] = in_child(build, corpus, dirs[f"{many}, unmerged"],
                                                args.procs, False, False)
@@ -185,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(builds, timed, machine(args))
     print(text)
     if args.out:
-        args.out.write_text(f"# Segments: {args.passages:,} passages, 1 process against "
-                            f"{args.procs}\n\n{text}\n")
+        args.out.write_text(f"# Segments: {args.passages:,} passages, "
+                            f"{'1 process against ' if args.one else ''}{args.procs}"
+                            f"\n\n{text}\n")
     return 0
 
 
