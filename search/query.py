@@ -293,7 +293,9 @@ class QueryBuilder:
         if not words:
             return None
         expanded = []
-        for term in self.reader.expand_prefix(self.fieldname, words[0]):
+        # The groups' vocabulary (the posting arrays), not Whoosh's reader, which asks
+        # every segment.
+        for term in self.groups.reader.expand_prefix(self.fieldname, words[0]):
             expanded.append(term.decode("utf-8") if isinstance(term, bytes) else term)
             if len(expanded) > MAX_PREFIX_TERMS:
                 raise QueryError(
