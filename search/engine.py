@@ -21,8 +21,9 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+
 from . import plan
-from .postings import Vocabulary, open_segments
+from .postings import Vocabulary, open_generation
 from .ranking import DEFAULT, Ranking, bm25
 
 #: Postings kept in the cache, in all (about 12 bytes each).
@@ -63,9 +64,8 @@ class Engine:
         self.fieldname = fieldname
         self._reader = reader
         self._stored_lock = threading.Lock()
-        leaves = reader.leaf_readers()
-        arrays = open_segments(folder, [leaf.segment().segment_id() for leaf, _ in leaves])
-        self.segments = list(zip(arrays, [offset for _, offset in leaves]))
+        self.segments = open_generation(folder, reader.leaf_readers())
+        arrays = [segment for segment, _ in self.segments]
         self.vocabulary = Vocabulary(arrays, reader.doc_count_all())
         self.columns = Columns(reader, self.segments)
         #: Whoosh's average text length (exact total over every passage, deleted too).

@@ -16,8 +16,15 @@ document, into flat files named after the segment (``MAIN_<id>-postings.<part>``
 
 Reading a posting list is then two slices of memory-mapped arrays, and a phrase reads
 the positions of its candidate documents only. Segments never change once written, so
-neither do their arrays; ``remove_unused`` deletes the arrays of segments a merge has
-retired.
+neither do their arrays.
+
+A generation's segments are read as few *sets* of arrays: when it is published,
+``search.merging`` merges runs of consecutive segments into one set of the same files
+(``merged-<id>-postings.<part>``, document numbers counted from the run's first
+document), so that a query costs the same however many processes wrote the index.
+``postings.json`` (``MANIFEST``) lists each merged set and the segments it covers, in
+order; a segment in no set is read from its own arrays. ``open_generation`` pairs each
+set with its first document's number in Whoosh's numbering.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ _ONE_POSITION = b"\x00\x00\x00\x01"  # Whoosh's Positions value: count, then a p
 _PICKLED_BYTE = 75  # pickle's BININT1 opcode: a position below 256
 #: Postings buffered in memory before they are appended to the files.
 FLUSH_EVERY = 1 << 20
+MANIFEST = "postings.json"
 _SIDECAR = re.compile(r"^(.+)" + SUFFIX + r"\.(" + "|".join(PARTS) + r")$")
 
 
@@ -230,9 +238,11 @@ def _span(ends, number: int) -> tuple[int, int]:
 
 
 class SegmentPostings:
-    """The flat posting arrays of one segment, memory-mapped (shared by threads)."""
+    """The flat posting arrays of one segment or merged set (``name``), memory-mapped
+    (shared by threads)."""
 
     def __init__(self, folder, segment_id: str):
+        self.name = segment_id
         terms_path = _path(folder, segment_id, "terms")
         with open(terms_path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -358,15 +368,43 @@ class Vocabulary:
         return self._doc_count
 
 
-def open_segments(folder, segment_ids) -> list[SegmentPostings]:
-    """The posting arrays of these segments (FileNotFoundError if one lacks them)."""
-    return [SegmentPostings(folder, segment_id) for segment_id in segment_ids]
+def read_manifest(folder) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The merged sets of a generation: (name, [(segment id, documents), ...]) each, the
+    segments in index order ([] when the generation has none)."""
+    try:
+        text = (Path(folder) / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [(entry["name"], [(sid, count) for sid, count in entry["segments"]])
+            for entry in json.loads(text)["sets"]]
 
 
-def remove_unused(folder, segment_ids) -> None:
-    """Delete the posting arrays of segments that are no longer in the index."""
-    keep = set(segment_ids)
+def open_generation(folder, leaves) -> list[tuple[SegmentPostings, int]]:
+    """(arrays, first document number) for each set of posting arrays of a generation,
+    in document order: merged sets, and segments in none; ``leaves`` as Whoosh's
+    ``reader.leaf_readers()`` gives them. FileNotFoundError if arrays are missing."""
+    first_of = {members[0][0]: (name, members) for name, members in read_manifest(folder)}
+    found = []
+    number = 0
+    while number < len(leaves):
+        leaf, offset = leaves[number]
+        segment_id = leaf.segment().segment_id()
+        name, members = first_of.get(segment_id, (segment_id, [(segment_id, None)]))
+        covered = [(leaf.segment().segment_id(), leaf.segment().doc_count_all())
+                   for leaf, _ in leaves[number:number + len(members)]]
+        if name != segment_id and covered != members:
+            raise ValueError(f"{folder}: merged posting arrays {name} cover other segments "
+                             f"than the index has: rebuild the index")
+        found.append((SegmentPostings(folder, name), offset))
+        number += len(members)
+    return found
+
+
+def sidecar_names(folder) -> dict[str, list[Path]]:
+    """The files of posting arrays in a folder, by the name of their set or segment."""
+    named = defaultdict(list)
     for path in Path(folder).iterdir():
         found = _SIDECAR.match(path.name)
-        if found and found.group(1) not in keep:
-            path.unlink()
+        if found:
+            named[found.group(1)].append(path)
+    return named

@@ -107,6 +107,13 @@ class Writers(MpWriter):
         task.start()
         return task
 
+    def end_group(self):
+        """A group (one file's passages) stays in one batch: the batch is sent once the
+        group ends, not in its middle."""
+        super().end_group()
+        if not self._grouping and len(self.docbuffer) >= self.batchsize:
+            self._enqueue()
+
     def _enqueue(self):
         name = f"{random_name()}.doclist"
         with self.temp_storage().create_file(name).raw_file() as handle:

@@ -13,6 +13,7 @@ published together with the index. Reading an index is ``search.index``'s job.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from . import postings, storage
+from . import merging, postings, storage
 from .analysis import ANALYZER_VERSION, ArabicAnalyzer
 from .errors import RebuildNeededError, SearchError
 from .corpus import MESSAGES as CORPUS_MESSAGES
@@ -140,10 +141,20 @@ def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "li
         whoosh_index = storage.create_whoosh(temporary, make_schema())
         files: dict[str, str] = {}
         with _open_writer(whoosh_index, procs) as writer:
-            for passage in passages:
-                writer.add_document(**_passage_fields(passage))
-                files.setdefault(passage.source, "")
+            for _source, of_one_file in itertools.groupby(passages, lambda p: p.source):
+                of_one_file = list(of_one_file)
+                _add_file(writer, of_one_file)
+                files.setdefault(of_one_file[0].source, "")
         _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots)
+
+
+def _add_file(writer, passages) -> None:
+    """Add one file's passages as a group: a writer process takes all of them, so they
+    get consecutive document numbers in passage order (matching that relaxes pairs
+    neighbouring passages by their numbers)."""
+    with writer.group():
+        for passage in passages:
+            writer.add_document(**_passage_fields(passage))
 
 
 def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
@@ -275,8 +286,7 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
                 else:
                     if source in known:
                         writer.delete_by_term("source", source)
-                    for passage in read.passages:
-                        writer.add_document(**_passage_fields(passage))
+                    _add_file(writer, read.passages)
                     if read.passages:
                         report.files_meta[source] = read.digest
                         summary.files += 1
@@ -296,9 +306,8 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light", roots: bool = False,
              shard: tuple[int, int] | None = None) -> None:
-    # Merges retire segments: their posting arrays go with them.
-    postings.remove_unused(temporary, [segment.segment_id() for segment in
-                                       storage.open_whoosh(temporary)._segments()])
+    # One set of posting arrays for many segments; retired segments' arrays go.
+    merging.merge_generation(temporary, storage.open_whoosh(temporary)._segments())
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,
