@@ -55,12 +55,14 @@ def configurations():
     configs = {"shipped": (Ranking(), none), "root weight 0": (Ranking(root_weight=0.0), none)}
     for weight in (0.1, 0.2, 0.3, 0.5, 1.0):
         configs[f"related {weight}"] = (Ranking(related_weight=weight), none)
-    for neighbours in (3, 10):
-        configs[f"related 0.3 top {neighbours}"] = (
-            Ranking(related_weight=0.3), lambda n=neighbours: patched(related, NEIGHBOURS=n))
-    for count in (2, 5):
-        configs[f"related 0.3 min {count}"] = (
-            Ranking(related_weight=0.3), lambda c=count: patched(related, MIN_TOGETHER=c))
+    settings = {"stems": {"BY_ROOT": False}, "top 3": {"NEIGHBOURS": 3},
+                "top 10": {"NEIGHBOURS": 10}, "min 2": {"MIN_TOGETHER": 2},
+                "min 5": {"MIN_TOGETHER": 5}, "min 10": {"MIN_TOGETHER": 10},
+                "share 0.1": {"MAX_SHARE": 0.1}, "share 0.2": {"MAX_SHARE": 0.2}}
+    for weight in (0.1, 0.3):
+        for label, values in settings.items():
+            configs[f"related {weight} {label}"] = (
+                Ranking(related_weight=weight), lambda v=values: patched(related, **v))
     return configs
 
 

@@ -245,7 +245,8 @@ class Index:
         related = None
         if match == "any" and ranking.related_weight > 0:
             if current.related is None:
-                current.related = RelatedWords(current.engine, local.groups.stem_of)
+                current.related = RelatedWords(current.engine, local.groups.stem_of,
+                                               current.roots)
             related = current.related
         planner = Planner(current.field, current.engine.vocabulary, stem_groups, ranking,
                           root_groups=local.root_groups, ignore=ignore,

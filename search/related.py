@@ -30,18 +30,23 @@ NEIGHBOURS = 5
 MIN_TOGETHER = 3
 #: Stems in a larger share of the passages are neither related nor given neighbours.
 MAX_SHARE = 0.05
+#: On an index with roots, relate roots (denser counts) instead of stems.
+BY_ROOT = True
 
 
 class RelatedWords:
     """Stems that share passages, from one generation's postings.
 
     ``engine`` (``search.engine.Engine``) gives the vocabulary and the posting arrays;
-    ``stem_of`` the stem of a normalised form (the stem groups' own). Calling the table
+    ``stem_of`` the stem of a normalised form (the stem groups' own); with ``roots``
+    (``search.roots.RootTable``) and ``BY_ROOT``, roots are related instead of stems. Calling the table
     with a normalised word gives its related words as (form, weight) pairs: for each
     related stem, its most frequent form, weighted by the association (0-1).
     """
 
-    def __init__(self, engine, stem_of, fieldname: str = "text"):
+    def __init__(self, engine, stem_of, roots=None, fieldname: str = "text"):
+        if roots is not None and BY_ROOT:
+            stem_of = roots.root
         self.stem_of = stem_of
         self._lock = threading.Lock()
         stems: dict[str, int] = {}
