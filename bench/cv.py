@@ -58,8 +58,11 @@ def configurations():
     settings = {"stems": {"BY_ROOT": False}, "top 3": {"NEIGHBOURS": 3},
                 "top 10": {"NEIGHBOURS": 10}, "min 2": {"MIN_TOGETHER": 2},
                 "min 5": {"MIN_TOGETHER": 5}, "min 10": {"MIN_TOGETHER": 10},
-                "share 0.1": {"MAX_SHARE": 0.1}, "share 0.2": {"MAX_SHARE": 0.2}}
-    for weight in (0.1, 0.3):
+                "share 0.1": {"MAX_SHARE": 0.1}, "share 0.2": {"MAX_SHARE": 0.2},
+                "svd": {"METHOD": "svd"}, "svd 50": {"METHOD": "svd", "DIMENSIONS": 50},
+                "svd share 0.2": {"METHOD": "svd", "MAX_SHARE": 0.2},
+                "svd top 3": {"METHOD": "svd", "NEIGHBOURS": 3}}
+    for weight in (0.05, 0.1, 0.15, 0.2, 0.3):
         for label, values in settings.items():
             configs[f"related {weight} {label}"] = (
                 Ranking(related_weight=weight), lambda v=values: patched(related, **v))

@@ -32,6 +32,12 @@ MIN_TOGETHER = 3
 MAX_SHARE = 0.05
 #: On an index with roots, relate roots (denser counts) instead of stems.
 BY_ROOT = True
+#: "npmi": neighbours by the score above; "svd": by cosine of small word vectors, the
+#: truncated SVD of the stems' positive PMI matrix (neighbours need not share passages;
+#: an experiment: the matrix is dense, stems x stems, so small corpora only).
+METHOD = "npmi"
+#: Dimensions of the word vectors (METHOD "svd").
+DIMENSIONS = 100
 
 
 class RelatedWords:
@@ -82,6 +88,7 @@ class RelatedWords:
         self._stem_start = np.searchsorted(numbers[order], np.arange(len(stems) + 1))
         self.frequency = np.diff(self._stem_start)
         self._cache: dict[int, tuple[tuple[str, float], ...]] = {}
+        self._vectors = self._svd() if METHOD == "svd" else None
 
     def __call__(self, word: str) -> tuple[tuple[str, float], ...]:
         """(form, weight) of the words related to normalised ``word``, best first."""
@@ -95,10 +102,42 @@ class RelatedWords:
                 self._cache[number] = found
         return found
 
+    def _svd(self):
+        """(stem numbers kept, their unit vectors): stems in MIN_TOGETHER passages or
+        more and at most MAX_SHARE of them."""
+        kept = np.flatnonzero((self.frequency >= MIN_TOGETHER)
+                              & (self.frequency <= MAX_SHARE * self.doc_count))
+        column = np.full(len(self.stems), -1, dtype=np.int64)
+        column[kept] = np.arange(len(kept))
+        docs = np.repeat(np.arange(self.doc_count), np.diff(self._doc_start))
+        inside = column[self._doc_stems] >= 0
+        matrix = np.zeros((self.doc_count, len(kept)), dtype=np.float32)
+        matrix[docs[inside], column[self._doc_stems[inside]]] = 1.0
+        together = matrix.T @ matrix
+        frequency = np.diag(together).copy()
+        with np.errstate(divide="ignore"):
+            pmi = np.log(together * self.doc_count / np.outer(frequency, frequency))
+        pmi[~np.isfinite(pmi) | (pmi < 0)] = 0.0
+        np.fill_diagonal(pmi, 0.0)
+        left, values, _right = np.linalg.svd(pmi, full_matrices=False)
+        vectors = left[:, :DIMENSIONS] * np.sqrt(values[:DIMENSIONS])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        return column, vectors
+
     def _neighbours(self, number: int) -> tuple[tuple[str, float], ...]:
         limit = MAX_SHARE * self.doc_count
         if self.frequency[number] > limit:
             return ()
+        if self._vectors is not None:
+            column, vectors = self._vectors
+            if column[number] < 0:
+                return ()
+            similar = vectors @ vectors[column[number]]
+            similar[column[number]] = 0.0
+            best = np.argsort(-similar, kind="stable")[:NEIGHBOURS]
+            stems = np.flatnonzero(column >= 0)
+            return tuple((self.forms[stems[i]], round(float(similar[i]), 4))
+                         for i in best if similar[i] > 0)
         docs = self._stem_docs[self._stem_start[number]:self._stem_start[number + 1]]
         starts, ends = self._doc_start[docs], self._doc_start[docs + 1]
         lengths = ends - starts
