@@ -350,6 +350,7 @@ class Index:
             missing=tuple(text for text, ids in zip(strict.unit_texts, found.units)
                           if not len(ids)),
             related=strict.related, corrected=corrected,
+            expansions=loose.expansions if loose is not None else (),
             suggestion_partial=suggestion_partial,
             normalized_query=" ".join(term for _typed, term in strict.words),
             sort=sort, collapsed_total=len(listed) if collapse else None,

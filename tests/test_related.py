@@ -80,6 +80,8 @@ def test_a_question_finds_a_passage_through_a_related_word(made_up, loose):
     ranked = [hit for hit, _score in on.ranked_ids(question, match="any")]
     assert "p4.txt#1" in ranked  # speaks of البلاء only
     assert ranked.index("p4.txt#1") > max(ranked.index(f"p{n}.txt#1") for n in (1, 2, 3))
+    shown = on.search(question, match="any").to_dict()["match"]["expansions"]
+    assert {"word": "الصبر", "related": "البلاء"} in shown
     # only questions: a search for every word is not expanded
     assert on.plan(question, match="all").expansions == ()
     on.close()
