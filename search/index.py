@@ -26,6 +26,7 @@ from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
 from .query import parse, plain_words, question_frame_words
 from .ranking import DEFAULT, Ranking
+from .related import RelatedWords
 from .results import FacetCount, Hit, SearchResult
 from .roots import RootGroups, RootTable
 from .snippets import snippet
@@ -70,6 +71,7 @@ class _Generation:
         self.roots = RootTable.load(folder) if meta.get("roots") else None
         self.stemmer = meta.get("stemmer", "light")
         self.frame_words = None
+        self.related = None  # search.related.RelatedWords, made on first use
         self.titles: dict[str, str | None] = {}
 
 
@@ -239,9 +241,16 @@ class Index:
         if ranking != stem_groups.ranking:  # an experiment's weights: groups of its own
             stem_groups = StemGroups(current.engine.vocabulary, stemmer=current.stemmer,
                                      ranking=ranking)
+        # Questions: words the corpus relates to the question's (search.related), when on.
+        related = None
+        if match == "any" and ranking.related_weight > 0:
+            if current.related is None:
+                current.related = RelatedWords(current.engine, local.groups.stem_of,
+                                               current.roots)
+            related = current.related
         planner = Planner(current.field, current.engine.vocabulary, stem_groups, ranking,
                           root_groups=local.root_groups, ignore=ignore,
-                          common=default_stopwords())
+                          common=default_stopwords(), related=related)
         return planner.plan(clauses, match=match, sources=sources, relate=relate)
 
     def _find(self, current, local, query: str, match: str, sources, ranking: Ranking):
@@ -341,6 +350,7 @@ class Index:
             missing=tuple(text for text, ids in zip(strict.unit_texts, found.units)
                           if not len(ids)),
             related=strict.related, corrected=corrected,
+            expansions=loose.expansions if loose is not None else (),
             suggestion_partial=suggestion_partial,
             normalized_query=" ".join(term for _typed, term in strict.words),
             sort=sort, collapsed_total=len(listed) if collapse else None,

@@ -123,6 +123,8 @@ class Plan:
     exclude: Node | None = None
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
     phrase: Node | None = None
+    #: Questions: (word as typed, related form) for each word added by ``Planner.related``.
+    expansions: tuple[tuple[str, str], ...] = ()
 
 
 class Planner:
@@ -135,12 +137,14 @@ class Planner:
     its stem group. ``ignore`` holds stems to leave out (a question's frame words).
     ``common`` holds the common words (normalised): in free text they are optional and
     weigh ``Ranking.common_weight``; a query of common words only requires them; in a
-    phrase they must be there, as typed.
+    phrase they must be there, as typed. ``related`` (questions only): a normalised
+    word -> (form, weight) pairs (``search.related``); each form's stem group is added
+    beside the word's, its score times weight x ``Ranking.related_weight``.
     """
 
     def __init__(self, field, vocabulary, groups: StemGroups, ranking: scoring.Ranking,
                  root_groups=None, ignore=frozenset(), common=frozenset(),
-                 fieldname: str = "text"):
+                 fieldname: str = "text", related=None):
         self.field = field
         self.vocabulary = vocabulary
         self.groups = groups
@@ -149,6 +153,7 @@ class Planner:
         self.ignore = ignore
         self.common = common
         self.fieldname = fieldname
+        self.related = related
         self.doc_count = vocabulary.doc_count_all()
 
     def plan(self, groups: list[list[Clause]], match: str = "all", sources=(),
@@ -158,7 +163,7 @@ class Planner:
         Each group is an OR of clauses; negated clauses exclude. ``relate``: a word
         found nowhere stands for its related forms (``Plan.related``)."""
         state = _State(with_roots=match == "any" and self.root_groups is not None,
-                       relate=relate)
+                       relate=relate, question=match == "any")
         required, optional, negative, texts, sequence = [], [], [], [], []
         plain = all(len(g) == 1 and g[0].kind == "word" and not g[0].negated for g in groups)
         for group in groups:
@@ -201,6 +206,7 @@ class Planner:
                     unit_texts=tuple(texts) if required else tuple(
                         c.text for g in groups for c in g if not c.negated),
                     optional=weighed, exclude=exclude, related=tuple(state.related),
+                    expansions=tuple(state.expansions),
                     phrase=Phrase(tuple(sequence)) if plain and len(sequence) > 1
                     and all(isinstance(n, Words) for n in sequence) else None)
 
@@ -280,7 +286,25 @@ class Planner:
         ordered = sorted(forms.items())
         stem_group = Words(typed, tuple(f for f, _ in ordered), tuple(w for _, w in ordered),
                            scoring.idf(self.groups.doc_frequency(forms), self.doc_count))
-        return stem_group if root is None else Any((stem_group, root))
+        extra = self._related_words(typed, words[0], state) \
+            if state.question and self.related and not negated and not common and not exact \
+            else ()
+        parts = (stem_group,) + ((root,) if root is not None else ()) + extra
+        return parts[0] if len(parts) == 1 else Any(parts)
+
+    def _related_words(self, typed: str, word: str, state: "_State") -> tuple[Words, ...]:
+        """The stem groups of a question word's related words (``self.related``)."""
+        nodes = []
+        for form, weight in self.related(word):
+            forms = self.groups.forms(form)
+            if forms and self.ranking.related_weight * weight > 0:
+                state.expansions.append((typed, form))
+                ordered = sorted(forms.items())
+                nodes.append(Words(typed, tuple(f for f, _ in ordered),
+                                   tuple(w for _, w in ordered),
+                                   scoring.idf(self.groups.doc_frequency(forms), self.doc_count),
+                                   weight * self.ranking.related_weight))
+        return tuple(nodes)
 
     def _related(self, word: str) -> dict[str, float]:
         """Forms related to a word the index lacks: with or without a final alef, heh or
@@ -328,9 +352,11 @@ class _State:
     """What one plan gathers on the way: words searched for, terms to mark, words
     replaced by related forms."""
 
-    def __init__(self, with_roots: bool, relate: bool = False):
+    def __init__(self, with_roots: bool, relate: bool = False, question: bool = False):
         self.with_roots = with_roots
         self.relate = relate
         self.words: list[tuple[str, str]] = []
         self.highlight: set[str] = set()
         self.related: list[tuple[str, tuple[str, ...]]] = []
+        self.question = question
+        self.expansions: list[tuple[str, str]] = []

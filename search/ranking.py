@@ -40,6 +40,9 @@ class Ranking:
     clitic_weight: float = 0.6
     #: Weight of a question word's root group beside its stem group.
     root_weight: float = 1.0
+    #: Weight of a question word's related words (``search.related``: words found with
+    #: it in the same passages), times each one's association; 0 turns them off.
+    related_weight: float = 0.0
     #: Weight of a common word (``stopwords.txt``) in free text, where it is optional:
     #: it orders passages that have the other words, never decides which match.
     common_weight: float = 0.1

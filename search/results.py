@@ -83,7 +83,8 @@ class SearchResult:
     ``match_step`` the first step that found passages (None: nothing found),
     ``step_totals`` the passages each step found; ``missing`` lists the words found
     nowhere, ``related`` the words found nowhere that were searched as related forms
-    (word, forms), ``corrected`` the did-you-mean correction searched instead when the
+    (word, forms), ``expansions`` the question's words that also searched the words the
+    corpus relates to them (word, related form; ``search.related``), ``corrected`` the did-you-mean correction searched instead when the
     query as typed found nothing; ``normalized_query`` the words searched for, folded;
     ``suggestion_partial`` that the suggestion was cut short by its work budget (too
     many unknown words, out of time): it may be missing or correct fewer words.
@@ -104,6 +105,7 @@ class SearchResult:
     step_totals: dict = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    expansions: tuple[tuple[str, str], ...] = ()
     corrected: str | None = None
     normalized_query: str = ""
     suggestion_partial: bool = False
@@ -139,6 +141,7 @@ class SearchResult:
                 "missing": list(self.missing),
                 "related": [{"word": word, "forms": list(forms)} for word, forms in self.related],
                 "corrected": self.corrected,
+                "expansions": [{"word": word, "related": form} for word, form in self.expansions],
             },
             "suggestion_partial": self.suggestion_partial,
             "sort": self.sort,

@@ -521,7 +521,7 @@ def test_to_dict_has_documented_keys(sample_index):
         [{"id", "source", "passage", "score", "snippet", "text", "step", "missing",
           "more_in_source"}] * 2
     assert set(result["match"]) == {"strategy", "step", "steps", "missing", "related",
-                                    "corrected"}
+                                    "corrected", "expansions"}
     assert set(result["facets"]) == {"source", "folder"}
     assert all(set(f) - {"label"} == {"value", "count"} for f in result["facets"]["source"])  # label: a title
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result

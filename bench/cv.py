@@ -1,0 +1,164 @@
+"""Cross-validated relevance on Qur'an QA 2023 Task A: train and dev together, 5 folds.
+
+    python bench/cv.py /path/to/quranqa2023 [--configs NAME,...] [--seed 2026]
+
+Every question of train and dev (199) is asked once per configuration, typed as it is,
+through the search path the eval command uses (``run_questions``: ``Index.ranked_ids(
+question, limit=10, per_word=True)``), with no no-answer threshold. The questions are
+then split into 5 folds by a seeded shuffle (the same folds for every configuration).
+For each fold the no-answer threshold is chosen on the 4 other folds (the grid value
+with the best mean of MAP@10 and MRR@10 there, as the shipped one was tuned) and applied
+to the held-out fold; its questions are scored with ``search.evaluation.score_run``.
+The table gives the out-of-fold MAP@10 and MRR@10 over all questions and, for each
+configuration but the first, a paired randomisation test against the first: signs of
+the per-question AP (and RR) differences flipped at random 10,000 times (fixed seed),
+p two-sided. The table of what was tried is kept in docs/relevance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from search import index, related
+from search.evaluation import (NO_ANSWER, SPLITS, load_collection, load_qrels, load_questions,
+                               qpc_passages, run_questions, score_run, task_files)
+from search.ranking import Ranking
+
+FOLDS = 5
+PERMUTATIONS = 10_000
+#: Candidate no-answer thresholds (top score per question word), 0 = off.
+THRESHOLDS = tuple(round(0.1 * step, 1) for step in range(0, 81))
+
+
+@contextlib.contextmanager
+def patched(module, **values):
+    saved = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+def configurations():
+    """name -> (Ranking, context patching ``search.related``'s table settings)."""
+    none = contextlib.nullcontext
+    configs = {"shipped": (Ranking(), none), "root weight 0": (Ranking(root_weight=0.0), none)}
+    for weight in (0.1, 0.2, 0.3, 0.5, 1.0):
+        configs[f"related {weight}"] = (Ranking(related_weight=weight), none)
+    settings = {"stems": {"BY_ROOT": False}, "top 3": {"NEIGHBOURS": 3},
+                "top 10": {"NEIGHBOURS": 10}, "min 2": {"MIN_TOGETHER": 2},
+                "min 5": {"MIN_TOGETHER": 5}, "min 10": {"MIN_TOGETHER": 10},
+                "share 0.1": {"MAX_SHARE": 0.1}, "share 0.2": {"MAX_SHARE": 0.2},
+                "svd": {"METHOD": "svd"}, "svd 50": {"METHOD": "svd", "DIMENSIONS": 50},
+                "svd share 0.2": {"METHOD": "svd", "MAX_SHARE": 0.2},
+                "svd top 3": {"METHOD": "svd", "NEIGHBOURS": 3}}
+    for weight in (0.05, 0.1, 0.15, 0.2, 0.3):
+        for label, values in settings.items():
+            configs[f"related {weight} {label}"] = (
+                Ranking(related_weight=weight), lambda v=values: patched(related, **v))
+    return configs
+
+
+def thresholded(run, threshold: float):
+    """``run`` with the no-answer rule of ``run_questions`` applied at ``threshold``."""
+    return {qid: ([(NO_ANSWER, ranked[0][1])]
+                  if ranked[0][0] != NO_ANSWER and ranked[0][1] < threshold else ranked)
+            for qid, ranked in run.items()}
+
+
+def folds_of(qids: list[str], seed: int) -> list[list[str]]:
+    shuffled = sorted(qids)
+    random.Random(seed).shuffle(shuffled)
+    return [shuffled[number::FOLDS] for number in range(FOLDS)]
+
+
+def cross_validate(run, qrels, folds) -> dict:
+    """Out-of-fold per-question AP and RR, and the threshold each fold chose."""
+    per_query, chosen = {}, []
+    for held in folds:
+        held_set = set(held)
+        training = {qid: judged for qid, judged in qrels.items() if qid not in held_set}
+
+        def fit(threshold):
+            scored = score_run(thresholded(run, threshold), training)
+            return (scored["map10"] + scored["mrr10"]) / 2
+
+        best = max(THRESHOLDS, key=fit)  # the first best: the lowest of a plateau
+        chosen.append(best)
+        held_qrels = {qid: qrels[qid] for qid in held}
+        per_query.update(score_run(thresholded(run, best), held_qrels)["per_query"])
+    return {"per_query": per_query, "thresholds": chosen}
+
+
+def randomisation(a: np.ndarray, b: np.ndarray, seed: int) -> float:
+    """Two-sided p of the paired sign-flip test on the mean of ``a - b``."""
+    differences = a - b
+    observed = abs(differences.mean())
+    signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(PERMUTATIONS, len(differences)))
+    flipped = np.abs((signs * differences).mean(axis=1))
+    return float((np.sum(flipped >= observed - 1e-12) + 1) / (PERMUTATIONS + 1))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir")
+    parser.add_argument("--configs", help="comma-separated names, the first is the baseline "
+                                          "(default: all)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--per-query", help="write per-question AP/RR (TSV) here")
+    args = parser.parse_args(argv)
+    table = configurations()
+    names = args.configs.split(",") if args.configs else list(table)
+    files = {split: task_files(args.data_dir, split) for split in SPLITS}
+    collection = load_collection(files["train"][0])
+    questions, qrels = {}, {}
+    for split in SPLITS:
+        questions.update(load_questions(files[split][1]))
+        qrels.update(load_qrels(files[split][2]))
+    folds = folds_of(list(qrels), args.seed)
+    order = [qid for fold in folds for qid in fold]
+    print(f"{len(qrels)} questions, {FOLDS} folds (seed {args.seed}), "
+          f"{PERMUTATIONS} permutations")
+    print(f"{'configuration':<24} {'MAP@10':>7} {'MRR@10':>7} {'p(AP)':>7} {'p(RR)':>7}  thresholds")
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="cv-") as scratch:
+        folder = Path(scratch) / "index"
+        index.Index.build_from_passages(qpc_passages(collection), folder, roots=True).close()
+        for name in names:
+            ranking, context = table[name]
+            with context():
+                opened = index.Index.open(folder, ranking=ranking)
+                run = run_questions(opened, questions, None)
+                opened.close()
+            result = cross_validate(run, qrels, folds)
+            ap = np.array([result["per_query"][qid]["ap"] for qid in order])
+            rr = np.array([result["per_query"][qid]["rr"] for qid in order])
+            rows[name] = (ap, rr)
+            p_ap = p_rr = ""
+            if name != names[0]:
+                base_ap, base_rr = rows[names[0]]
+                p_ap = f"{randomisation(ap, base_ap, args.seed):.4f}"
+                p_rr = f"{randomisation(rr, base_rr, args.seed):.4f}"
+            print(f"{name:<24} {ap.mean():>7.4f} {rr.mean():>7.4f} {p_ap:>7} {p_rr:>7}  "
+                  f"{','.join(f'{t:g}' for t in result['thresholds'])}", flush=True)
+    if args.per_query:
+        with open(args.per_query, "w", encoding="utf-8") as out:
+            out.write("qid\t" + "\t".join(f"{n} AP\t{n} RR" for n in rows) + "\n")
+            for number, qid in enumerate(order):
+                out.write(qid + "".join(f"\t{ap[number]:.4f}\t{rr[number]:.4f}"
+                                        for ap, rr in rows.values()) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
