@@ -211,6 +211,12 @@ class MappedStorage(FileStorage):
         return StructFile(mapped, name=name, **kwargs)
 
 
+def segments_of(generation: Path) -> list:
+    """The Whoosh segments of a generation, in Whoosh's order (their posting arrays are
+    merged in this order: ``merging``)."""
+    return open_whoosh(generation)._segments()
+
+
 def open_whoosh(generation: Path):
     """The Whoosh index of a generation folder, read through ``MappedStorage``."""
     return MappedStorage(str(generation)).open_index()

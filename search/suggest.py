@@ -297,10 +297,10 @@ class Vocabulary:
     def closest(self, term: str, reader, deadline: float | None = None) -> tuple[str | None, bool]:
         """(the commonest term at the least weighted distance from ``term`` within its
         allowance, or None; complete?)"""
-        allowed = _distance_allowed(term)
+        allowed = distance_allowed(term)
         if allowed <= 0:
             return None, True
-        found, complete = self.within(term, allowed, _fixed_prefix(term), deadline)
+        found, complete = self.within(term, allowed, fixed_prefix(term), deadline)
         if not found:
             return None, complete
         least = min(distance for _, distance in found)
@@ -333,7 +333,7 @@ def _code_points(words: list[str], length: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint32).reshape(len(words), length)
 
 
-_vocabularies: OrderedDict = OrderedDict()
+VOCABULARIES: OrderedDict = OrderedDict()
 _building: dict = {}  # generation key -> threading.Event set when its build ends
 _vocabulary_lock = threading.Lock()
 
@@ -348,9 +348,9 @@ def vocabulary_of(reader, wait: float | None = None) -> Vocabulary | None:
     """
     key = _generation_key(reader)
     with _vocabulary_lock:
-        vocabulary = _vocabularies.get(key)
+        vocabulary = VOCABULARIES.get(key)
         if vocabulary is not None:
-            _vocabularies.move_to_end(key)
+            VOCABULARIES.move_to_end(key)
             return vocabulary
         done = _building.get(key)
         start = done is None
@@ -365,7 +365,7 @@ def vocabulary_of(reader, wait: float | None = None) -> Vocabulary | None:
                              name="vocabulary").start()
     done.wait(wait)
     with _vocabulary_lock:
-        return _vocabularies.get(key)
+        return VOCABULARIES.get(key)
 
 
 def _build(key, open_reader, done: threading.Event, close: bool = True) -> None:
@@ -377,9 +377,9 @@ def _build(key, open_reader, done: threading.Event, close: bool = True) -> None:
             if close:
                 reader.close()
         with _vocabulary_lock:
-            _vocabularies[key] = vocabulary
-            while len(_vocabularies) > CACHED_VOCABULARIES:
-                _vocabularies.popitem(last=False)
+            VOCABULARIES[key] = vocabulary
+            while len(VOCABULARIES) > CACHED_VOCABULARIES:
+                VOCABULARIES.popitem(last=False)
     finally:
         with _vocabulary_lock:
             _building.pop(key, None)
@@ -419,19 +419,19 @@ def _surface(reader, term: str, stored_fields=None) -> str:
     return surface_form(text, term, reader.schema["text"].analyzer) or term
 
 
-def _distance_allowed(word: str) -> float:
+def distance_allowed(word: str) -> float:
     """The weighted distance a correction may be at (``typos.allowance``): it grows with
     the word's length, so a short word only gets a slip, never another word."""
     return allowance(word)
 
 
-def _fixed_prefix(word: str) -> int:
+def fixed_prefix(word: str) -> int:
     """Letters assumed typed right: the first (typos there are rare, and it makes the
     search a hundred times cheaper), after an article, which half of all words have."""
     return 3 if word.startswith(ARTICLE) and len(word) > 4 else 1
 
 
-def _distance(a: str, b: str) -> float:
+def weighted_distance(a: str, b: str) -> float:
     """Weighted edit distance of two words (the reference ``Vocabulary._distances`` must
     agree with)."""
     return distance(a, b)

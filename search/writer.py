@@ -307,7 +307,7 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light", roots: bool = False,
              shard: tuple[int, int] | None = None) -> None:
     # One set of posting arrays for many segments; retired segments' arrays go.
-    merging.merge_generation(temporary, storage.open_whoosh(temporary)._segments())
+    merging.merge_generation(temporary, storage.segments_of(temporary))
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,

@@ -100,7 +100,7 @@ def segmented_index(tmp_path_factory, sample_corpus):
 
 def test_arrays_match_whoosh_in_every_segment(segmented_index):
     generation = storage.current_generation(segmented_index.index_dir)
-    assert len(windex.open_dir(str(generation))._segments()) >= 2
+    assert len(storage.segments_of(generation)) >= 2
     assert_arrays_match_whoosh(generation)
 
 
@@ -218,7 +218,7 @@ def test_arrays_follow_updates_deletions_and_whoosh_merges(tmp_path):
                               f"new{round_}.txt": f"واشنطن {round_} " * 3})
         index.update(corpus)
         generation = storage.current_generation(tmp_path / "index")
-        segments = storage.open_whoosh(generation)._segments()
+        segments = storage.segments_of(generation)
         counts.append(len(segments))
         sets.append(len(sets_of(index)))
         assert index.search("موسكو").total == min(round_ + 1, 3)
@@ -288,7 +288,7 @@ def test_merged_arrays_are_the_segments_arrays_renumbered(tmp_path, monkeypatch,
     with whoosh_index.reader() as reader:
         segments = postings.open_generation(generation, reader.leaf_readers())
         assert len(segments) == 3
-        merge(generation, whoosh_index._segments())
+        merge(generation, storage.segments_of(generation))
         merged = postings.open_generation(generation, reader.leaf_readers())
     assert [offset for _, offset in merged] == [0]
     assert _all_postings(merged) == _all_postings(segments)
@@ -308,7 +308,7 @@ def test_an_index_built_by_several_processes_answers_as_one_built_by_one(tmp_pat
     one = Index.build_from_passages(passages, tmp_path / "one", procs=1)
     four = Index.build_from_passages(passages, tmp_path / "four", procs=4)
     generation = storage.current_generation(tmp_path / "four")
-    assert len(storage.open_whoosh(generation)._segments()) == 4
+    assert len(storage.segments_of(generation)) == 4
     assert len(sets_of(four)) == 1
     assert_arrays_match_whoosh(generation)
     for text in QUERIES:
@@ -335,7 +335,7 @@ def test_a_set_whose_segments_whoosh_merged_or_reordered_is_rewritten(tmp_path, 
     monkeypatch.setattr(merging, "merge_generation", lambda folder, segments: None)
     Index.build_from_passages(passages, tmp_path / "index", procs=3)
     generation = storage.current_generation(tmp_path / "index")
-    first, retired, last = storage.open_whoosh(generation)._segments()
+    first, retired, last = storage.segments_of(generation)
     own = {s.segment_id(): postings.SegmentPostings(generation, s.segment_id())
            for s in (first, last)}
     merge(generation, [first, retired, last])

@@ -47,11 +47,11 @@ def test_candidates_are_exactly_those_of_an_exhaustive_scan():
     vocabulary_words = made_up(rng, 3000)
     vocabulary = Vocabulary(vocabulary_words)
     for term in made_up(rng, 60) + rng.sample(vocabulary_words, 20):
-        distance, prefix = suggest._distance_allowed(term), suggest._fixed_prefix(term)
+        distance, prefix = suggest.distance_allowed(term), suggest.fixed_prefix(term)
         change = min(suggest.MAX_EDIT_DISTANCE, int(distance / CHEAPEST_GAP + 1e-6))
-        expected = {(w, suggest._distance(term, w)) for w in vocabulary_words
+        expected = {(w, suggest.weighted_distance(term, w)) for w in vocabulary_words
                     if w != term and w[:prefix] == term[:prefix] and abs(len(w) - len(term)) <= change
-                    and suggest._distance(term, w) <= distance + 1e-4}
+                    and suggest.weighted_distance(term, w) <= distance + 1e-4}
         found, complete = vocabulary.within(term, distance, prefix)
         assert complete and set(found) == expected, term
 
@@ -116,7 +116,7 @@ def test_a_large_vocabulary_answers_a_hostile_word_within_the_budget():
 
 
 def test_vocabulary_not_ready_in_time_means_partial_then_it_is_ready(sample_index, monkeypatch):
-    monkeypatch.setattr(suggest, "_vocabularies", type(suggest._vocabularies)())
+    monkeypatch.setattr(suggest, "VOCABULARIES", type(suggest.VOCABULARIES)())
     monkeypatch.setattr(suggest, "VOCABULARY_WAIT_SECONDS", 0.0)
     reader = reader_of(sample_index)
     real = suggest.Vocabulary

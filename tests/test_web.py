@@ -588,7 +588,7 @@ def test_serve_warms_the_flask_app_before_the_first_request(sample_index, monkey
     from web import server
 
     warmed = []
-    monkeypatch.setattr(server, "_warm", warmed.append)
+    monkeypatch.setattr(server, "warm", warmed.append)
     monkeypatch.setattr(server, "make_server", lambda *a, app, **k: _Stopped())
     server.serve(index_dir=sample_index.index_dir, port=0)
     assert len(warmed) == 1 and isinstance(warmed[0], Flask)
@@ -598,7 +598,7 @@ def test_warm_opens_the_index_and_its_engine(sample_index):
     from web import create_app, get_index, server
 
     app = create_app({"INDEX_DIR": str(sample_index.index_dir), "TESTING": True})
-    server._warm(app)
+    server.warm(app)
     with app.app_context():
         assert get_index().engine.columns.live.any()
 

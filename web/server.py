@@ -216,7 +216,7 @@ def make_server(
     return server
 
 
-def _warm(app) -> None:
+def warm(app) -> None:
     with app.app_context():
         try:
             get_index()
@@ -273,7 +273,7 @@ def serve(
             raise SystemExit(serve_workers(
                 AccessLog(app), host, port, threads, workers or default_workers(),
                 # A Dask client must not cross a fork.
-                preload=None if app.config["CLUSTER"] else lambda: _warm(app)))
+                preload=None if app.config["CLUSTER"] else lambda: warm(app)))
         server = make_server(host, port, threads=threads, app=AccessLog(app))
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
@@ -281,7 +281,7 @@ def serve(
         raise SearchError("cannot_listen", host=host, port=port,
                           reason=error.strerror or error) from None
     # Open the index and read its per-document arrays now, not on the first request.
-    threading.Thread(target=_warm, args=(app,), daemon=True).start()
+    threading.Thread(target=warm, args=(app,), daemon=True).start()
     # A name with IPv4 and IPv6 addresses gets several sockets, hence a list.
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)
