@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Union
 
 from . import ranking as scoring
+from .arabic import CONJUNCTIONS
 from .errors import QueryError
 from .query import Clause
 from .stemgroups import StemGroups
@@ -262,7 +263,7 @@ class Planner:
         if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
             return None
         if self._common(words):
-            forms = {w: 1.0 for w in words if (self.fieldname, w) in self.vocabulary}
+            forms = self._common_forms(words, exact)
         else:
             forms = {}
             for word in words:
@@ -305,6 +306,19 @@ class Planner:
                                    scoring.idf(self.groups.doc_frequency(forms), self.doc_count),
                                    weight * self.ranking.related_weight))
         return tuple(nodes)
+
+    def _common_forms(self, words: list[str], exact: bool) -> dict[str, float]:
+        """A common word's own forms; outside quotes, with or without a conjunction too
+        (في finds وفي, وهذا finds هذا), at the clitic weight."""
+        candidates = {w: 1.0 for w in words}
+        if not exact:
+            bases = set(words) | {w[1:] for w in words
+                                  if w[:1] in CONJUNCTIONS and w[1:] in self.common}
+            for base in bases:
+                for form in (base, *(conjunction + base for conjunction in CONJUNCTIONS)):
+                    candidates.setdefault(form, self.ranking.clitic_weight)
+        return {form: weight for form, weight in candidates.items()
+                if (self.fieldname, form) in self.vocabulary}
 
     def _related(self, word: str) -> dict[str, float]:
         """Forms related to a word the index lacks: with or without a final alef, heh or

@@ -736,3 +736,11 @@ def test_folders_are_a_facet_and_a_filter(tmp_path):
     assert {h.source for h in narrowed.hits} == {"bukhari/1.txt", "bukhari/2.txt"}
     assert {f.value: f.count for f in narrowed.folder_facets}["muslim"] == 1  # ignores its filter
     assert narrowed.total == 2 and {f.value for f in narrowed.facets} == {"bukhari/1.txt", "bukhari/2.txt"}
+
+
+def test_a_common_word_finds_its_forms_with_a_conjunction_outside_quotes(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "قالوا وفي البيت رجل", "b.txt": "في البيت"})
+    index = Index.build(corpus, tmp_path / "index")
+    assert {h.source for h in index.search("في", match="all").hits} == {"a.txt", "b.txt"}
+    assert {h.source for h in index.search('"في البيت"', match="all").hits} == {"b.txt"}
+    assert index.search("وفي البيت").hits[0].step == "phrase"
