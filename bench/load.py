@@ -136,6 +136,8 @@ class Server:
         if "Serving" not in line or time.monotonic() > deadline:
             self.stop()
             raise SystemExit(f"the server did not start: {line!r}")
+        # The server logs one line per request: read them, or the full pipe stalls it.
+        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
 
     def pids(self) -> list[int]:
         """The server process and its worker processes (Linux /proc)."""

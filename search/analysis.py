@@ -229,6 +229,12 @@ class LightStemFilter(Filter):
                 yield token
 
 
+def passage_analyzer() -> Composable:
+    """The passage index's analyzer: every word kept (common ones too), normalised, not
+    stemmed (queries group forms by stem: ``stemgroups``)."""
+    return ArabicAnalyzer(stoplist=(), stem=False)
+
+
 def ArabicAnalyzer(stoplist=None, stem=True, stemmer="light") -> Composable:
     """The analyzer for Arabic text fields: normalise, drop stop words, light-stem.
 

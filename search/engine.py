@@ -136,6 +136,25 @@ class Engine:
             return _EMPTY[0], _EMPTY[0]
         return np.concatenate(doc_parts), np.concatenate(position_parts)
 
+    def side_by_side(self, node: "plan.Phrase", candidates: np.ndarray,
+                     sizes=None) -> np.ndarray:
+        """The passages of ``candidates`` (sorted, each holding every group) where the
+        phrase's groups stand at consecutive positions. Rarest group first (``sizes``:
+        the groups' passage counts): each group's positions are read only in the
+        passages where the groups before it still line up."""
+        order = sorted(range(len(node.parts)), key=lambda i: (sizes or [0] * len(node.parts))[i])
+        common = None
+        for offset in order:
+            keys = [docs * _STRIDE + positions - offset + _STRIDE // 2
+                    for docs, positions in (self.positions(form, candidates)
+                                            for form in node.parts[offset].forms)]
+            keys = np.sort(np.concatenate(keys)) if keys else _EMPTY[0]
+            common = keys if common is None else common[_members(common, keys)]
+            if not len(common):
+                return _EMPTY[0]
+            candidates = _distinct(common // _STRIDE)
+        return candidates
+
     # -- evaluation ----------------------------------------------------------------
 
     def evaluate(self, node, ranking: Ranking = DEFAULT, average_length: float | None = None):
@@ -286,21 +305,8 @@ class _Evaluation:
         ids, scores = intersection(parts)
         if not len(ids):
             return _EMPTY
-        # Rarest group first: each group's positions are read only in the passages
-        # where the groups before it still line up.
-        order = sorted(range(len(parts)), key=lambda i: len(parts[i][0]))
-        candidates, common = ids, None
-        for offset in order:
-            keys = [docs * _STRIDE + positions - offset + _STRIDE // 2
-                    for docs, positions in (self.engine.positions(form, candidates)
-                                            for form in node.parts[offset].forms)]
-            keys = np.unique(np.concatenate(keys)) if keys else _EMPTY[0]
-            common = keys if common is None else np.intersect1d(common, keys,
-                                                                assume_unique=True)
-            if not len(common):
-                return _EMPTY
-            candidates = np.unique(common // _STRIDE)
-        keep = np.isin(ids, candidates)
+        keep = np.isin(ids, self.engine.side_by_side(node, ids,
+                                                     [len(p[0]) for p in parts]))
         return ids[keep], scores[keep]
 
     def near(self, node: plan.Near):
@@ -352,6 +358,24 @@ def _windows(docs, positions, groups, group_count: int, distance: int) -> np.nda
                 matched.append(docs[start])
                 break
     return np.array(matched, dtype=np.int64)
+
+
+def _members(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_pool`` (a sorted array): binary search, not
+    the hashing of ``np.isin``."""
+    if not len(sorted_pool):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_pool, values), len(sorted_pool) - 1)
+    return sorted_pool[at] == values
+
+
+def _distinct(numbers: np.ndarray) -> np.ndarray:
+    """The distinct non-negative ``numbers``, ascending, through a mask (linear)."""
+    if not len(numbers):
+        return numbers
+    present = np.zeros(int(numbers.max()) + 1, dtype=bool)
+    present[numbers] = True
+    return np.flatnonzero(present)
 
 
 #: A union of more postings than the documents over this divisor is summed into a

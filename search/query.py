@@ -6,7 +6,8 @@ Syntax (everything else is a plain word; punctuation between words is ignored):
 - ``"two words"``: the words next to each other, in this order (common words such as
   في or من inside quotes must be there too);
 - ``"two words"~N``: the words within N more positions of each other, in any order;
-- ``word NEAR/N word`` (Arabic ``قرب/N``): both words within N words of each other
+- ``word NEAR/N word`` (Arabic ``قرب/N``, with its number: قرب alone is a word): both
+  words within N words of each other
   (``NEAR`` alone: 5; ``a NEAR/2 b NEAR/3 c``: all three within 2 + 3);
 - ``-word``, ``NOT word`` or ``بدون:word`` (also for a "phrase"): passages without it;
 - ``word OR word``, ``word or word``, ``word أو word``: either (OR binds tighter than the
@@ -45,7 +46,9 @@ SOFT_OR = frozenset({"or", "أو", "او"})
 NOT_WORDS = frozenset({"NOT", "not"})
 #: An exclusion written as a prefix in Arabic: بدون:روسيا.
 NOT_PREFIXES = ("بدون:",)
-_NEAR = re.compile(r"^(?:NEAR|near|قرب)(?:/(\d+))?$")
+#: ``NEAR``, ``NEAR/5``; ``near/5`` and ``قرب/5`` only with their number: قرب is also a
+#: word ("near": انفجار قرب دمشق).
+_NEAR = re.compile(r"^(?:NEAR(?:/(\d+))?|(?:near|قرب)/(\d+))$")
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)(?:~(\d+))?|(\S+))')
@@ -158,7 +161,7 @@ def _item(match) -> tuple | None:
         return None
     near = _NEAR.match(bare)
     if near:
-        return "near", min(int(near.group(1) or DEFAULT_NEAR), MAX_NEAR)
+        return "near", min(int(near.group(1) or near.group(2) or DEFAULT_NEAR), MAX_NEAR)
     clause = _bare_clause(bare)
     return None if clause is None else ("clause", clause)
 

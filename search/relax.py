@@ -109,8 +109,7 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         ids, scores = engine.evaluate(strict.node, ranking)
         steps = np.full(len(ids), ALL, dtype=np.int64)
         if match == "auto" and strict.phrase is not None and len(ids):
-            side_by_side, _ = engine.evaluate(strict.phrase, ranking)
-            steps[np.isin(ids, side_by_side)] = PHRASE
+            steps[np.isin(ids, engine.side_by_side(strict.phrase, ids))] = PHRASE
         parts_ids.append(ids)
         parts_scores.append(scores)
         parts_steps.append(steps)

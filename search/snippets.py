@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .analysis import WORD_PATTERN, ArabicAnalyzer
+from .analysis import WORD_PATTERN, passage_analyzer
 from .arabic import strip_marks
 
 SNIPPET_CHARS = 320
@@ -22,7 +22,8 @@ FRAGMENTS = 2
 #: Words whose analysis is remembered, at most (the memory is cleared when full).
 REMEMBERED_WORDS = 200_000
 
-_TEXT_ANALYZER = ArabicAnalyzer(stem=False)
+#: The passage index's analyzer: the words it analyses are remembered.
+_TEXT_ANALYZER = passage_analyzer()
 _remembered: dict[str, frozenset[str]] = {}
 
 

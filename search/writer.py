@@ -4,7 +4,7 @@
     report = update("instance/index", "index_data")       # only new, changed, removed files
 
 One document per passage. The ``text`` field holds each word once, normalised
-(``ArabicAnalyzer(stem=False)``); queries find the words sharing a stem through the
+(``analysis.passage_analyzer``: every word kept, not stemmed); queries find the words sharing a stem through the
 index vocabulary (``stemgroups``). ``source`` is a sortable ID. File hashes, the analyzer
 version and the build options live in the generation's ``meta.json`` (see ``storage``),
 published together with the index. Reading an index is ``search.index``'s job.
@@ -22,7 +22,7 @@ from pathlib import Path
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from . import merging, postings, storage
-from .analysis import ANALYZER_VERSION, ArabicAnalyzer
+from .analysis import ANALYZER_VERSION, passage_analyzer
 from .errors import RebuildNeededError, SearchError
 from .corpus import MESSAGES as CORPUS_MESSAGES
 from .corpus import CorpusFile, iter_corpus_files, list_corpus, read_corpus_file
@@ -45,7 +45,7 @@ def make_schema() -> Schema:
     """The passage schema."""
     # Every word is indexed, common ones included: a query of common words finds them,
     # and a phrase matches its common words exactly.
-    text = TEXT(analyzer=ArabicAnalyzer(stoplist=(), stem=False), stored=True, phrase=True,
+    text = TEXT(analyzer=passage_analyzer(), stored=True, phrase=True,
                 multitoken_query="or")
     text.format = postings.TextPositions(field_boost=text.format.field_boost)
     return Schema(

@@ -73,3 +73,10 @@ def test_plain_words_takes_syntax_out_of_a_question():
 
     assert parse(plain_words('"لماذا" -قال OR الله*؟')) == \
         [[Clause("لماذا")], [Clause("قال")], [Clause("الله")]]
+
+
+def test_the_arabic_near_operator_needs_its_number_for_qarib_is_a_word():
+    assert kinds("انفجار قرب دمشق") == [[("انفجار", "word", False)], [("قرب", "word", False)],
+                                        [("دمشق", "word", False)]]
+    assert parse("انفجار قرب/3 دمشق") == [[Clause("انفجار دمشق", "near", False, 3)]]
+    assert parse("انفجار NEAR دمشق")[0][0].distance == 5
