@@ -157,11 +157,14 @@ class Engine:
 
     # -- evaluation ----------------------------------------------------------------
 
-    def evaluate(self, node, ranking: Ranking = DEFAULT, average_length: float | None = None):
+    def evaluate(self, node, ranking: Ranking = DEFAULT, average_length: float | None = None,
+                 memo: dict | None = None):
         """(passage numbers, scores) of the live passages matching plan ``node``,
         passage numbers ascending. ``average_length`` replaces this index's average
-        text length in BM25 (a shard scoring with a whole collection's statistics)."""
-        ids, scores = _Evaluation(self, ranking, average_length).run(node)
+        text length in BM25 (a shard scoring with a whole collection's statistics).
+        ``memo`` keeps word groups' results between calls of one search (plans of one
+        query share most of their groups)."""
+        ids, scores = _Evaluation(self, ranking, average_length, memo).run(node)
         keep = self.columns.live[ids]
         return ids[keep], scores[keep]
 
@@ -237,11 +240,13 @@ _STRIDE = 1 << 24
 class _Evaluation:
     """One evaluation of a plan: each node type, one method."""
 
-    def __init__(self, engine: Engine, ranking: Ranking, average_length: float | None):
+    def __init__(self, engine: Engine, ranking: Ranking, average_length: float | None,
+                 memo: dict | None = None):
         self.engine = engine
         self.ranking = ranking
         self.average_length = average_length or engine.average_length
         self.size = len(engine.columns.live)
+        self.memo = memo
 
     def run(self, node):
         return getattr(self, type(node).__name__.lower())(node)
@@ -289,6 +294,14 @@ class _Evaluation:
         """One word's forms as one term: the weighted frequencies summed per passage,
         then one BM25 with the group's IDF (``Ranking.saturate_once``; else form by
         form, each with the group's IDF)."""
+        if self.memo is None:
+            return self._words(node)
+        found = self.memo.get(node)
+        if found is None:
+            found = self.memo[node] = self._words(node)
+        return found
+
+    def _words(self, node: plan.Words):
         postings = [self.engine.postings(form) for form in node.forms]
         if not self.ranking.saturate_once:
             return union([(ids, self.score(ids, tf, node.idf, weight * node.boost))

@@ -463,7 +463,7 @@ class Index:
         """Corpus words, as the corpus spells them, that complete the last word typed."""
         current, _local = self._thread()
         return complete_word(self._searcher(current), prefix, limit,
-                             current.engine.stored_fields)
+                             current.engine.stored_fields, current.engine.vocabulary)
 
     # -- shards (search.cluster) ---------------------------------------------------
     # A coordinator plans a query over several shards with their summed statistics

@@ -312,6 +312,21 @@ class SegmentPostings:
         start, end = _span(self._posting_ends, number)
         return end - start
 
+    def prefix_frequencies(self, prefix: str) -> tuple[int, np.ndarray]:
+        """(the number of the first term starting with ``prefix``, the document
+        frequencies of all of them): they are consecutive, so two binary searches and
+        one array difference, however many there are."""
+        key = prefix.encode("utf-8")
+        first, end = self._lower_bound(key), self._lower_bound(key + b"\xff")
+        if end <= first:
+            return first, np.zeros(0, dtype=np.int64)
+        ends = np.frombuffer(self._posting_ends, dtype=np.int64)
+        before = ends[first - 1] if first else 0
+        return first, np.diff(ends[first:end], prepend=before)
+
+    def term_text(self, number: int) -> str:
+        return self._term(number).decode("utf-8")
+
     def expand_prefix(self, prefix: str):
         """Terms starting with ``prefix``, in order."""
         key = prefix.encode("utf-8")
@@ -348,6 +363,22 @@ class Vocabulary:
             if term != last:
                 yield term
                 last = term
+
+    def commonest(self, prefix: str, count: int) -> list[tuple[int, str]]:
+        """(document frequency, word) of the ``count`` words starting with ``prefix``
+        found in most passages, most first (ties by word)."""
+        found: dict[str, int] = {}
+        for segment in self.segments:
+            first, frequencies = segment.prefix_frequencies(prefix)
+            if not len(frequencies):
+                continue
+            # A word's passages may be spread over sets: take more from each.
+            wanted = count if len(self.segments) == 1 else count * 4
+            best = np.argsort(-frequencies, kind="stable")[:wanted]
+            for i in best.tolist():
+                word = segment.term_text(first + i)
+                found[word] = found.get(word, 0) + int(frequencies[i])
+        return sorted(((f, w) for w, f in found.items()), key=lambda fw: (-fw[0], fw[1]))[:count]
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Postings of ``term`` in all segments (deleted documents too, as in Whoosh)."""

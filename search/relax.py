@@ -101,12 +101,13 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
          ranking: Ranking) -> Matches:
     """The passages matching ``strict`` (every word) and, with ``match="auto"`` or
     ``"any"``, ``loose`` (the question reading), in steps."""
-    unit_results = [engine.evaluate(unit, ranking) for unit in strict.units]
+    memo: dict = {}  # word groups the plans share are evaluated once
+    unit_results = [engine.evaluate(unit, ranking, memo=memo) for unit in strict.units]
     units = tuple(ids for ids, _ in unit_results)
     parts_ids, parts_scores, parts_steps = [], [], []
     partner: dict[int, int] = {}
     if match in ("auto", "all"):
-        ids, scores = engine.evaluate(strict.node, ranking)
+        ids, scores = engine.evaluate(strict.node, ranking, memo=memo)
         steps = np.full(len(ids), ALL, dtype=np.int64)
         if match == "auto" and strict.phrase is not None and len(ids):
             steps[np.isin(ids, engine.side_by_side(strict.phrase, ids))] = PHRASE
@@ -123,7 +124,7 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         parts_scores.append(pair_scores)
         parts_steps.append(np.full(len(pairs), NEIGHBOURS, dtype=np.int64))
     if match in ("auto", "any") and loose is not None:
-        ids, scores = engine.evaluate(loose.node, ranking)
+        ids, scores = engine.evaluate(loose.node, ranking, memo=memo)
         if match == "auto":
             # One relevance score for every step, the question reading's (roots, frame
             # words left out): steps order the passages, scores order them within one.

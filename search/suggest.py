@@ -77,9 +77,12 @@ class Suggestion:
     partial: bool = False
 
 
-def complete_word(searcher, typed: str, limit: int = 8, stored_fields=None) -> list[str]:
+def complete_word(searcher, typed: str, limit: int = 8, stored_fields=None,
+                  vocabulary=None) -> list[str]:
     """The commonest corpus words starting with the last word of ``typed``.
-    ``stored_fields(docnum)`` reads a passage (default: the searcher's reader)."""
+    ``stored_fields(docnum)`` reads a passage (default: the searcher's reader);
+    ``vocabulary`` (``postings.Vocabulary``) counts the candidates from the posting
+    arrays, all of them at once (else Whoosh's reader counts the first 5,000, one by one)."""
     words = WORD_PATTERN.findall(typed.strip()) if typed else []
     if not words or not typed.strip().endswith(words[-1]):
         return []  # the text ends in punctuation: no word is being typed
@@ -89,13 +92,16 @@ def complete_word(searcher, typed: str, limit: int = 8, stored_fields=None) -> l
         return []
     reader = searcher.reader()
     stored_fields = stored_fields or reader.stored_fields
-    candidates = []
-    for number, term in enumerate(reader.expand_prefix("text", terms[0])):
-        if number >= MAX_CANDIDATES:
-            break
-        term = term.decode("utf-8") if isinstance(term, bytes) else term
-        candidates.append((reader.doc_frequency("text", term), term))
-    best = heapq.nlargest(limit * 2, candidates)
+    if vocabulary is not None:
+        best = vocabulary.commonest(terms[0], limit * 2)
+    else:
+        candidates = []
+        for number, term in enumerate(reader.expand_prefix("text", terms[0])):
+            if number >= MAX_CANDIDATES:
+                break
+            term = term.decode("utf-8") if isinstance(term, bytes) else term
+            candidates.append((reader.doc_frequency("text", term), term))
+        best = heapq.nlargest(limit * 2, candidates)
     words: list[str] = []
     for _frequency, term in best:
         word = _surface(reader, term, stored_fields)

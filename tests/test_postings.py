@@ -353,3 +353,14 @@ def test_a_set_whose_segments_whoosh_merged_or_reordered_is_rewritten(tmp_path, 
     assert _all_postings(sets) == _all_postings(expected)
     assert _columns(sets) == _columns(expected)
     assert set(postings.sidecar_names(generation)) == {sets[0][0].name}
+
+
+def test_commonest_words_of_a_prefix_count_as_whoosh_does(segmented_index):
+    reader = whoosh_reader(segmented_index)
+    vocabulary = segmented_index.engine.vocabulary
+    for prefix in ("ال", "س", "مو"):
+        counted = sorted(((reader.doc_frequency("text", t), t.decode("utf-8"))
+                          for t in reader.expand_prefix("text", prefix)),
+                         key=lambda ft: (-ft[0], ft[1]))
+        assert vocabulary.commonest(prefix, 5) == counted[:5]
+    assert vocabulary.commonest("كلمةليستفيالفهرس", 5) == []
