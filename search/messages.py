@@ -53,6 +53,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "تحتاج {operator} إلى كلمة قبلها وكلمة بعدها، مثل: {example}",
         "NEAR needs a word on each side, e.g. بوتين NEAR/5 الأسد",
     ),
+    "root_needs_word": (
+        "اكتب بعد {operator} كلمة أو جذرًا، مثل: {example}",
+        "root: needs a word or a root after it, e.g. root:صبر",
+    ),
+    "roots_needed_for_search": (
+        "البحث بالجذر يحتاج إلى فهرس مبني بالجذور: أعد بناءه بالأمر {command}",
+        "searching by root needs an index built with roots: rebuild it with "
+        "`arabic-search index CORPUS --rebuild --roots`",
+    ),
     "too_many_words": (
         "في البحث كلمات كثيرة جدًّا (الحد {limit} كلمة): احذف بعضها.",
         "the query has too many words (at most {limit})",
@@ -259,6 +268,7 @@ COMMANDS = {
     "rebuild_needed": "arabic-search index --rebuild --index {index}",
     "corpus_empty": "arabic-search index {path} --rebuild",
     "roots_needed": "arabic-search index CORPUS --rebuild --roots --index {index}",
+    "roots_needed_for_search": "arabic-search index CORPUS --rebuild --roots",
     "cluster_index_missing": "arabic-search index CORPUS --index {index} --shards N --cluster ADDRESS",
     "cluster_needs_dask": "pip install 'arabic-search[cluster]'",
     "cluster_no_workers": "dask worker SCHEDULER_ADDRESS",
@@ -268,6 +278,7 @@ COMMANDS = {
 EXAMPLES = {
     "or_needs_words": ("OR", "سوريا OR روسيا"),
     "near_needs_words": ("NEAR/5", "بوتين NEAR/5 الأسد"),
+    "root_needs_word": ("جذر:", "جذر:صبر"),
     "minus_needs_word": ("-", "-روسيا"),
     "prefix_too_short": ("*", "سور*"),
     "star_not_at_end": ("*", "سور*"),

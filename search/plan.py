@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Union
 
 from . import ranking as scoring
+from . import roots
 from .arabic import CONJUNCTIONS
 from .errors import QueryError
 from .query import Clause
@@ -233,6 +234,8 @@ class Planner:
         if clause.kind == "prefix":
             node = self._prefix(clause, state)
             return None if node is None else (node, False)
+        if clause.kind == "root":
+            return self._root_clause(clause, state), False
         readings = self._readings(clause.text)
         exact = clause.kind == "phrase"
         parts = [(self._word(typed, words, clause.negated, state, exact), self._common(words))
@@ -342,6 +345,28 @@ class Planner:
             return None
         return Words(typed, tuple(forms), (1.0,) * len(forms), shared,
                      self.ranking.root_weight)
+
+    def _root_clause(self, clause: Clause, state: "_State") -> Node:
+        """``root:صبر``: every form of the vocabulary with the typed word's root, scored as
+        one word with the root's IDF (a frequent root weighs little, as a frequent word
+        does). On an index built without roots, the forms holding the root's letters in
+        order are found by a scan of the vocabulary and kept when their root is the one
+        asked for (``roots.scan_root``)."""
+        words = [t.text for t in self.field.tokenize(clause.text, removestops=False)]
+        if not words:
+            raise QueryError("root_needs_word")
+        if self.root_groups is None:
+            _root, forms = roots.scan_root(words[0], self.vocabulary)
+            shared = scoring.idf(self.groups.doc_frequency(forms), self.doc_count) \
+                if forms else 0.0
+        else:
+            _root, forms, shared = self.root_groups.group(words[0])
+        if not forms:
+            return NOTHING
+        if not clause.negated:
+            state.words.append((clause.text, words[0]))
+            state.highlight.update(forms)
+        return Words(clause.text, tuple(forms), (1.0,) * len(forms), shared)
 
     def _prefix(self, clause: Clause, state: "_State") -> Node | None:
         """Words starting with the normalised prefix, bounded in number."""

@@ -12,7 +12,9 @@ Syntax (everything else is a plain word; punctuation between words is ignored):
 - ``-word``, ``NOT word`` or ``بدون:word`` (also for a "phrase"): passages without it;
 - ``word OR word``, ``word or word``, ``word أو word``: either (OR binds tighter than the
   implicit AND; a lowercase ``or`` or an ``أو`` at either end of the query is a word);
-- ``word*``: words starting with ``word`` (two letters at least).
+- ``word*``: words starting with ``word`` (two letters at least);
+- ``root:صبر`` or ``جذر:صبر``: every word of the root (صابر, الصابرون, يصبر, اصطبر ...), on an
+  index built with roots.
 
 Malformed input (an unclosed quote, a dangling ``OR`` or ``-``, a lone ``*``, only
 exclusions, too many words) raises ``QueryError`` with a message for people.
@@ -46,6 +48,8 @@ SOFT_OR = frozenset({"or", "أو", "او"})
 NOT_WORDS = frozenset({"NOT", "not"})
 #: An exclusion written as a prefix in Arabic: بدون:روسيا.
 NOT_PREFIXES = ("بدون:",)
+#: A word's root instead of its stem: root:صبر or جذر:صبر (an index built with roots).
+ROOT_PREFIXES = ("root:", "جذر:")
 #: ``NEAR``, ``NEAR/5``; ``near/5`` and ``قرب/5`` only with their number: قرب is also a
 #: word ("near": انفجار قرب دمشق).
 _NEAR = re.compile(r"^(?:NEAR(?:/(\d+))?|(?:near|قرب)/(\d+))$")
@@ -173,6 +177,12 @@ def _bare_clause(token: str) -> Clause | None:
         # bandit's B105 takes "-" for a hard-coded password; it is the exclusion operator.
         if not token or token == "-":  # nosec B105
             raise QueryError("minus_needs_word")
+    for prefix in ROOT_PREFIXES:
+        if token.startswith(prefix):
+            word = token[len(prefix):]
+            if not re.search(r"\w", word):
+                raise QueryError("root_needs_word")
+            return Clause(word, "root", negated)
     if token.endswith("*"):
         stem = token.rstrip("*")
         if "*" in stem or len(re.sub(r"\W", "", stem)) < 2:

@@ -14,6 +14,7 @@ why roots are an index option and not the default: large general corpora skip it
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -133,6 +134,30 @@ class RootGroups:
                 group_doc_frequency(self.reader, self.fieldname, forms),
                 self.reader.doc_count_all())
         return root, forms, shared
+
+
+#: Words of the vocabulary looked at by ``scan_root``, at most (a bound on its work).
+MAX_ROOT_SCAN = 300_000
+#: Letters that may stand between two letters of a root in one of its words (اصطبر,
+#: مستصبرون).
+ROOT_GAP = 3
+
+
+def scan_root(word: str, vocabulary, fieldname: str = "text") -> tuple[str, tuple[str, ...]]:
+    """(the root of ``word``, the vocabulary's words with that root), without a root
+    table: the words holding the root's letters in order are candidates, and each is kept
+    when Tashaphyne gives it the same root (about 160 µs a candidate)."""
+    root = root_of(word)
+    if not root:
+        return root, ()
+    pattern = re.compile(f".{{0,{ROOT_GAP}}}".join(re.escape(letter) for letter in root))
+    found = []
+    for number, term in enumerate(vocabulary.expand_prefix(fieldname, "")):
+        if number >= MAX_ROOT_SCAN:
+            break
+        if pattern.search(term) and root_of(term) == root:
+            found.append(term)
+    return root, tuple(found)
 
 
 def _text(term) -> str:

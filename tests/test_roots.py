@@ -113,3 +113,28 @@ def test_root_groups_score_with_the_root_weight_passed(tmp_path):
     assert boosts == {1.0, 0.7}
     assert_engine_matches_reference(index, "الصيام السوق", match="any", ranking=ranking)
     assert len(index.ranked_ids("الصيام السوق", ranking=ranking)) == 3
+
+
+PATIENCE = {
+    "a.txt": "كان صابرا على البلاء",
+    "b.txt": "إن الله مع الصابرين",
+    "c.txt": "ومن يصبر يجد الخير",
+    "d.txt": "اصطبر لعبادته",
+    "e.txt": "ذهب إلى السوق",
+}
+
+
+@pytest.mark.parametrize("query", ["root:صبر", "جذر:صبر", "جذر:الصبر"])
+def test_root_search_finds_every_word_of_the_root(tmp_path, query):
+    index = build(tmp_path, roots=True, files=PATIENCE)
+    found = {hit.source for hit in index.search(query, match="all", per_page=50).hits}
+    assert {"a.txt", "b.txt", "c.txt"} <= found and "e.txt" not in found
+    assert index.search(query, match="all").hits[0].snippet.count("<mark>") >= 1
+
+
+def test_root_search_without_a_root_table_scans_the_vocabulary(tmp_path):
+    with_table = build(tmp_path / "with", roots=True, files=PATIENCE)
+    without = build(tmp_path / "without", roots=False, files=PATIENCE)
+    for query in ("جذر:صبر", "root:صبر"):
+        assert {h.id for h in without.search(query, match="all", per_page=50).hits} == \
+            {h.id for h in with_table.search(query, match="all", per_page=50).hits}
