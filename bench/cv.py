@@ -31,22 +31,12 @@ from search.evaluation import (NO_ANSWER, SPLITS, load_collection, load_qrels, l
                                qpc_passages, run_questions, score_run, task_files)
 from search.ranking import Ranking
 
+from relevance import patched  # bench/: the same patching as the relevance table
+
 FOLDS = 5
 PERMUTATIONS = 10_000
 #: Candidate no-answer thresholds (top score per question word), 0 = off.
 THRESHOLDS = tuple(round(0.1 * step, 1) for step in range(0, 81))
-
-
-@contextlib.contextmanager
-def patched(module, **values):
-    saved = {name: getattr(module, name) for name in values}
-    for name, value in values.items():
-        setattr(module, name, value)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(module, name, value)
 
 
 def configurations():

@@ -147,6 +147,10 @@ ARTICLE_PREFIXES = _longest_first(
     [c + p + ARTICLE for c in ("",) + CONJUNCTIONS for p in ("",) + (BEH, KAF)]
     + [c + LAM_ARTICLE for c in ("",) + CONJUNCTIONS])
 
+#: Endings that make a name's adjective or drop it, normalised (ة is ه): أمريكا, أمريكي,
+#: أمريكية. A word the index lacks is searched as the forms these endings relate it to.
+RELATED_ENDINGS = ("ا", "ي", "يه", "ه")
+
 # One translate table for rules 3-6: a single pass over the word.
 _FOLD_TABLE = str.maketrans(
     {**{c: None for c in REMOVED}, **LETTER_FOLDS, **DIGIT_FOLDS}

@@ -127,27 +127,20 @@ def search_command(query, index_dir, sources, page, per_page, match, as_json, cl
     words" form a phrase; "words"~N or a NEAR/N b: within N words; -word, NOT word or
     بدون:word excludes; a OR b (or, أو); word* matches words starting with word.
     """
-    try:
-        if cluster:
-            from .cluster import ClusterIndex
+    def run():
+        if not cluster:
+            return Index.open(index_dir).search(query, page=page, per_page=per_page,
+                                                sources=sources, match=match)
+        from .cluster import ClusterIndex
 
-            # A cluster answers with every word required (the "all" step).
-            index = ClusterIndex.open(index_dir, cluster)
-            try:
-                result = index.search(query, page=page, per_page=per_page, sources=sources)
-            finally:
-                index.close()
-        else:
-            result = Index.open(index_dir).search(query, page=page, per_page=per_page,
-                                                  sources=sources, match=match)
-    except (SearchError, ValueError) as error:
-        code = getattr(error, "code", "bad_request")
-        if as_json:
-            # The command line speaks English; the Arabic text is the web site's.
-            click.echo(json.dumps({"ok": False, "error": getattr(error, "english", str(error)),
-                                   "code": code, "arabic": str(error)}, ensure_ascii=False))
-            sys.exit(1)
-        raise click.ClickException(getattr(error, "english", str(error))) from None
+        # A cluster answers with every word required (the "all" step).
+        index = ClusterIndex.open(index_dir, cluster)
+        try:
+            return index.search(query, page=page, per_page=per_page, sources=sources)
+        finally:
+            index.close()
+
+    result = _library_call(run, as_json)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return

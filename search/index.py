@@ -297,10 +297,10 @@ class Index:
         engine = current.engine
         strict, loose, found = self._find(current, local, query, match, sources, ranking)
         suggestion = corrected = None
-        unknown = {text for text, ids in zip(strict.unit_texts, found.units) if not len(ids)}
         suggestion_partial = False
-        if not len(found.ids) or unknown or strict.related:
-            suggested = suggest_query(self, query, self._by_importance(strict.words),
+        if not len(found.ids) or found.found_nowhere() or strict.related:
+            suggested = suggest_query(self, query,
+                                      _by_importance(strict.words, engine.vocabulary),
                                       self._searcher(current).reader(), engine.stored_fields)
             suggestion, suggestion_partial = suggested.text, suggested.partial
             if suggestion and match == "auto" and not len(found.ids):
@@ -347,8 +347,7 @@ class Index:
             suggestion=suggestion, sources=strict.sources,
             took_ms=(time.perf_counter() - started) * 1000, match=match,
             match_step=answered, step_totals=totals,
-            missing=tuple(text for text, ids in zip(strict.unit_texts, found.units)
-                          if not len(ids)),
+            missing=found.found_nowhere(),
             related=strict.related, corrected=corrected,
             expansions=loose.expansions if loose is not None else (),
             suggestion_partial=suggestion_partial,
@@ -367,12 +366,6 @@ class Index:
             titles[source] = current.engine.stored_fields(numbers[0]).get("title") \
                 if numbers else None
         return titles[source]
-
-    def _by_importance(self, words) -> list[tuple[str, str]]:
-        """Words typed, the ones the index lacks first, then the longest (did-you-mean
-        corrects a few words at most)."""
-        vocabulary = self._current.engine.vocabulary
-        return sorted(words, key=lambda word: (("text", word[1]) in vocabulary, -len(word[1])))
 
     def _hit(self, current, docnum: int, score: float, step: str, found, highlight,
              more: int = 0) -> Hit:
@@ -565,3 +558,9 @@ class Index:
         found = [(engine.columns.source_names[number], int(round(occurrences[number])),
                   int(passages[number])) for number in np.flatnonzero(passages)]
         return sorted(found, key=lambda row: (-row[1], row[0]))
+
+
+def _by_importance(words, vocabulary) -> list[tuple[str, str]]:
+    """Words typed, the ones the index lacks first, then the longest (did-you-mean
+    corrects a few words at most)."""
+    return sorted(words, key=lambda word: (("text", word[1]) in vocabulary, -len(word[1])))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search.corpus import iter_corpus_files  # noqa: F401 (callers have long imported it from here)
+from search.arabic import ARABIC_LETTER_PATTERN, ARTICLE
 from search.errors import SearchError
 
 #: Messages about decoded files, in one place (``{name}`` fields filled by ``str.format``).
@@ -45,8 +46,6 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 UTF8_MIN_VALID_PER_INVALID = 4  # cp1256 Arabic read as UTF-8: under 1 valid per 10 invalid
 LEGACY_ENCODINGS = ("cp1256", "iso8859-6")  # on a tie the first wins: cp1256 is far more common
-ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
-ARABIC_ARTICLE = "\u0627\u0644"  # ال
 # Arabic text never has C1 controls or accented Latin letters; a wrong code page is full of them.
 _UNLIKELY = re.compile("[\u0080-\u009f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
 _CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r\f")
@@ -164,8 +163,8 @@ def _arabic_score(text: str) -> int:
     Letters count; the article ال counts extra, because the two code pages put ل on different
     bytes, so the wrong one loses it even when it still yields Arabic letters.
     """
-    letters = len(ARABIC_LETTERS.findall(text))
-    return letters + 3 * text.count(ARABIC_ARTICLE) - 3 * len(_UNLIKELY.findall(text))
+    letters = len(ARABIC_LETTER_PATTERN.findall(text))
+    return letters + 3 * text.count(ARTICLE) - 3 * len(_UNLIKELY.findall(text))
 
 
 # After Passage: search.splitter builds Passages, and importing it first imports this module.

@@ -30,16 +30,14 @@ from typing import Union
 
 from . import ranking as scoring
 from . import roots
-from .arabic import CONJUNCTIONS
+from .arabic import CONJUNCTIONS, RELATED_ENDINGS
 from .errors import QueryError
 from .query import Clause
 from .stemgroups import StemGroups
 
 #: A prefix expanding to more index terms than this is refused (type more letters).
 MAX_PREFIX_TERMS = 2000
-#: Endings that make a name's adjective or drop it (normalised: ة is ه): أمريكا,
-#: أمريكي, أمريكية.
-RELATED_ENDINGS = ("ا", "ي", "يه", "ه")
+
 
 
 @dataclass(frozen=True)

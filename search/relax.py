@@ -84,6 +84,10 @@ class Matches:
         counts = np.bincount(self.steps, minlength=len(STEPS))
         return {step: int(counts[number]) for number, step in enumerate(STEPS)}
 
+    def found_nowhere(self) -> tuple[str, ...]:
+        """The required words (as typed) that no passage holds."""
+        return tuple(text for ids, text in zip(self.units, self.unit_texts) if not len(ids))
+
     def missing(self, docnum: int) -> tuple[str, ...]:
         """The required words (as typed) that passage ``docnum``, with its neighbour if it
         was found as a pair, lacks."""
@@ -115,7 +119,7 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         parts_scores.append(scores)
         parts_steps.append(steps)
     if match == "auto" and 1 < len(strict.units) <= MAX_UNITS:
-        pairs, pair_scores, second = _neighbours(engine, strict, unit_results, ranking)
+        pairs, pair_scores, second = _neighbours(engine, strict, unit_results, ranking, memo)
         taken = parts_ids[0]
         keep = ~np.isin(pairs, taken) & ~np.isin(second, taken)
         pairs, pair_scores, second = pairs[keep], pair_scores[keep], second[keep]
@@ -159,7 +163,7 @@ def _rescored(targets: np.ndarray, fallback: np.ndarray, ids: np.ndarray,
     return np.where(found, scores[at], fallback)
 
 
-def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking):
+def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking, memo=None):
     """(first passages, scores, second passages) of neighbouring pairs of passages of one
     file that hold every word between them, neither alone; excluded words rule a pair
     out if either passage has them."""
@@ -170,7 +174,7 @@ def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking):
         cover[ids] |= np.uint64(1 << number)
         summed[ids] += scores
     for node in strict.optional:
-        ids, scores = engine.evaluate(node, ranking)
+        ids, scores = engine.evaluate(node, ranking, memo=memo)
         summed[ids] += scores
     full = np.uint64((1 << len(unit_results)) - 1)
     candidates = np.flatnonzero(cover[:-1])
@@ -186,7 +190,7 @@ def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking):
         & live[candidates] & live[nxt]
     first, second = candidates[pair], nxt[pair]
     if strict.exclude is not None and len(first):
-        excluded, _ = engine.evaluate(strict.exclude, ranking)
+        excluded, _ = engine.evaluate(strict.exclude, ranking, memo=memo)
         keep = ~np.isin(first, excluded) & ~np.isin(second, excluded)
         first, second = first[keep], second[keep]
     return first.astype(np.int64), summed[first] + summed[second], second.astype(np.int64)

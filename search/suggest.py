@@ -39,6 +39,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from .analysis import WORD_PATTERN
+from .arabic import ARTICLE
 from .arabic import ARABIC_LETTER_PATTERN
 from .errors import SearchError
 from .keyboard import to_arabic, to_latin
@@ -64,7 +65,6 @@ VOCABULARY_WAIT_SECONDS = 0.5
 MAX_RANKED = 200
 #: Vocabularies kept in memory (one per generation; the previous one serves until readers move).
 CACHED_VOCABULARIES = 2
-ARTICLE = "\u0627\u0644"  # ال
 
 
 @dataclass(frozen=True)

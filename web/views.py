@@ -140,11 +140,7 @@ class PageLink:
 def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     """Check ``q``, ``page``, ``per_page`` and ``source`` against the configured limits."""
     config = current_app.config
-    q = args.get("q", "").strip()
-    if require_query and not q:
-        raise InputError("q_required")
-    if len(q) > config["MAX_QUERY_LENGTH"]:
-        raise InputError("q_too_long", limit=config["MAX_QUERY_LENGTH"])
+    q = _query_text(args, require_query)
     page = _positive_int(args, "page", 1)
     per_page = _positive_int(args, "per_page", config["PER_PAGE"])
     if per_page > config["MAX_PER_PAGE"]:
@@ -152,20 +148,33 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     sources = tuple(dict.fromkeys(s for s in args.getlist("source") if s))
     if len(sources) > config["MAX_SOURCES"]:
         raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
-    match = args.get("match") or "auto"
-    if match not in MATCHES:
-        raise InputError("bad_choice", name="match", choices=", ".join(MATCHES))
-    sort = args.get("sort") or "relevance"
-    if sort not in SORTS:
-        raise InputError("bad_choice", name="sort", choices=", ".join(SORTS))
-    collapse = args.get("collapse") or ""
-    if collapse not in ("", "0", "1"):
-        raise InputError("bad_choice", name="collapse", choices="0, 1")
+    match = _choice(args, "match", MATCHES)
+    sort = _choice(args, "sort", SORTS)
+    collapse = _choice(args, "collapse", ("0", "1"))
     folders = tuple(dict.fromkeys(args.getlist("folder")))
     if len(folders) > config["MAX_SOURCES"]:
         raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args,
                       match=match, sort=sort, collapse=collapse == "1", folders=folders)
+
+
+def _query_text(args, required: bool = True) -> str:
+    """``q``, stripped, checked against ``MAX_QUERY_LENGTH`` (and present if ``required``)."""
+    q = args.get("q", "").strip()
+    if required and not q:
+        raise InputError("q_required")
+    limit = current_app.config["MAX_QUERY_LENGTH"]
+    if len(q) > limit:
+        raise InputError("q_too_long", limit=limit)
+    return q
+
+
+def _choice(args, name: str, choices, default: str | None = None) -> str:
+    """Parameter ``name``, one of ``choices``; ``default`` (the first choice) when absent."""
+    value = args.get(name) or default or choices[0]
+    if value not in choices:
+        raise InputError("bad_choice", name=name, choices=", ".join(choices))
+    return value
 
 
 #: Longest page or per_page number read; Python refuses to convert over 4,300 digits.
@@ -435,18 +444,9 @@ CONCORDANCE_LINES = 200
 
 def concordance_args(args) -> tuple[str, str, int, str]:
     """(q, sort, limit, by) of a concordance request, checked."""
-    q = args.get("q", "").strip()
-    if not q:
-        raise InputError("q_required")
-    limit = current_app.config["MAX_QUERY_LENGTH"]
-    if len(q) > limit:
-        raise InputError("q_too_long", limit=limit)
-    sort = args.get("sort") or "right"
-    if sort not in CONCORDANCE_SORTS:
-        raise InputError("bad_choice", name="sort", choices=", ".join(CONCORDANCE_SORTS))
-    by = args.get("by") or "stem"
-    if by not in BY:
-        raise InputError("bad_choice", name="by", choices=", ".join(BY))
+    q = _query_text(args)
+    sort = _choice(args, "sort", CONCORDANCE_SORTS, "right")
+    by = _choice(args, "by", BY, "stem")
     lines = _positive_int(args, "limit", CONCORDANCE_LINES)
     if lines > CONCORDANCE_LINES:
         raise InputError("per_page_too_large", limit=CONCORDANCE_LINES)
