@@ -251,8 +251,13 @@ def run(name: str, corpus: Path, args) -> list[str]:
         print("\n".join(lines), flush=True)
         for typing_name, typing in TYPINGS.items():
             rng = random.Random(f"{args.seed}-{name}-{typing_name}")
-            ranks = [(rank(index, " ".join(typing(_EDGES.sub("", w), rng) for w in q.words),
-                           q.targets), q.crosses, q.unique) for q in queries]
+            typed = [" ".join(typing(_EDGES.sub("", w), rng) for w in q.words) for q in queries]
+            if args.typing and not any(t in typing_name for t in args.typing):
+                continue
+            ranks = [(rank(index, text, q.targets), q.crosses, q.unique)
+                     for text, q in zip(typed, queries)]
+            if args.failures:
+                write_failures(args.failures, name, typing_name, queries, typed, ranks, index)
             at_1 = sum(1 for r, _, _ in ranks if r == 1) / len(ranks)
             row = (f"| {typing_name} | {at_1:.3f} | {mrr(r for r, _, _ in ranks):.3f} "
                    f"| {mrr(r for r, c, _ in ranks if c):.3f} "
@@ -262,6 +267,23 @@ def run(name: str, corpus: Path, args) -> list[str]:
             print(row, flush=True)
         index.close()
     return [*lines, ""]
+
+
+def write_failures(path: Path, name: str, typing_name: str, queries, typed, ranks, index) -> None:
+    """Append the queries of one typing whose passage is not first, with what came first:
+    one tab-separated line each (collection, typing, rank or -, unique, query, as written,
+    the right passages, the top three hits)."""
+    with path.open("a", encoding="utf-8") as out:
+        for text, query, (found, _crosses, unique) in zip(typed, queries, ranks):
+            if found == 1:
+                continue
+            try:
+                top = [hit for hit, _score in index.ranked_ids(text, limit=3, match=MATCH)]
+            except QueryError as err:
+                top = [f"error: {err}"]
+            out.write("\t".join([name, typing_name, str(found or "-"), "unique" if unique else "shared",
+                                 text, " ".join(query.words), " ".join(sorted(query.targets)),
+                                 " ".join(top)]) + "\n")
 
 
 def machine() -> str:
@@ -284,6 +306,11 @@ def main(argv=None) -> int:
     parser.add_argument("--target", type=int, help="try another search.splitter.TARGET_WORDS")
     parser.add_argument("--match", choices=("auto", "all", "any"), default="auto",
                         help="how queries match (search.relax; default auto, the search box's)")
+    parser.add_argument("--typing", action="append", default=[],
+                        help="measure only the typings whose name contains this (repeat)")
+    parser.add_argument("--failures", type=Path,
+                        help="append each query whose passage is not first to this file "
+                             "(tab-separated, with the top hits)")
     args = parser.parse_args(argv)
     global MATCH
     MATCH = args.match

@@ -6,9 +6,9 @@
 web layer translate these into an exit code or an HTTP status; anything else escaping the
 library is a bug.
 
->>> error = QueryError("quote_unclosed")
+>>> error = QueryError("prefix_too_short")
 >>> error.code, error.english
-('quote_unclosed', 'a quotation mark is not closed: add the closing "')
+('prefix_too_short', 'a prefix search needs at least 2 letters before *, e.g. سور*')
 """
 
 from __future__ import annotations

@@ -29,10 +29,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "نص البحث طويل جدًّا ({length} حرفًا، والحد {limit} حرف): اختصره.",
         "the query is too long ({length} characters; at most {limit})",
     ),
-    "quote_unclosed": (
-        "علامة التنصيص غير مغلقة: أضف \" في آخر العبارة.",
-        "a quotation mark is not closed: add the closing \"",
-    ),
     "or_needs_words": (
         "تحتاج {operator} إلى كلمة قبلها وكلمة بعدها، مثل: {example}",
         "OR needs a word on each side, e.g. سوريا OR روسيا",

@@ -16,8 +16,14 @@ Syntax (everything else is a plain word; punctuation between words is ignored):
 - ``root:صبر`` or ``جذر:صبر``: every word of the root (صابر, الصابرون, يصبر, اصطبر ...), on an
   index built with roots.
 
-Malformed input (an unclosed quote, a dangling ``OR`` or ``-``, a lone ``*``, only
-exclusions, too many words) raises ``QueryError`` with a message for people.
+Malformed input (a dangling ``OR`` or ``-``, a lone ``*``, only exclusions, too many
+words) raises ``QueryError`` with a message for people. A quotation mark left open
+(``"وزارة الدفاع``, text pasted with its opening quote but cut before the closing one) is
+not an error: the quote is dropped and the rest searched as plain words
+(``drop_unclosed_quote``). Not as a phrase to the end: the reader never said where the
+phrase ends, and plain words already rank the passages holding them side by side, as
+typed, first (``relax``'s phrase step), while still finding the text when one word of the
+paste differs.
 
 The planner then makes each word the index's forms that share its stem
 (``stemgroups``), the exact form boosted so exact words rank first, and forms with or
@@ -88,6 +94,7 @@ def parse(text: str) -> list[list[Clause]]:
         .replace("\u00bb", '"')
     for prefix in NOT_PREFIXES:  # بدون:word is -word
         text = re.sub(rf"(?<!\S){re.escape(prefix)}", "-", text)
+    text = drop_unclosed_quote(text)
     items = [_item(match) for match in _TOKEN.finditer(text)]
     items = [item for item in items if item is not None]
     groups: list[list[Clause]] = []
@@ -144,13 +151,25 @@ def parse(text: str) -> list[list[Clause]]:
     return groups
 
 
+def drop_unclosed_quote(text: str) -> str:
+    """``text`` without a quotation mark that opens a phrase and is never closed (the
+    last one of an odd number), so that what follows it reads as plain words.
+
+    >>> drop_unclosed_quote('"وزارة الدفاع'), drop_unclosed_quote('"أ ب" ج')
+    ('وزارة الدفاع', '"أ ب" ج')
+    """
+    for match in _TOKEN.finditer(text):
+        if match.group(2) is not None and not match.group(3):
+            quote = match.start(2) - 1
+            return text[:quote] + text[quote + 1:]
+    return text
+
+
 def _item(match) -> tuple | None:
     """One token of the query: ("clause", Clause), ("or", text), ("not",) or
     ("near", distance); None for punctuation."""
-    minus, phrase, closing, slop, bare = match.groups()
+    minus, phrase, _closing, slop, bare = match.groups()
     if phrase is not None:
-        if not closing:
-            raise QueryError("quote_unclosed")
         if not phrase.strip():
             return None
         if slop is not None:

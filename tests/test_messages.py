@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 #: The codes search/query.py, index.py, engine.py and stemgroups.py are to raise.
 LIBRARY_CODES = (
-    "query_empty", "query_too_long", "quote_unclosed", "or_needs_words", "minus_needs_word",
+    "query_empty", "query_too_long", "or_needs_words", "minus_needs_word",
     "prefix_too_short", "star_not_at_end", "too_many_words", "or_with_exclusion",
     "only_exclusions", "nothing_to_search", "prefix_too_many", "unknown_source",
     "rebuild_needed", "no_corpus", "corpus_not_found", "corpus_empty",

@@ -40,6 +40,17 @@ def test_prefix():
     assert parse("سور*") == [[Clause("سور", "prefix")]]
 
 
+@pytest.mark.parametrize("query, expected", [
+    ('"وزارة الدفاع', [[("وزارة", "word", False)], [("الدفاع", "word", False)]]),
+    ('-"وزارة الدفاع', [[("وزارة", "word", True)], [("الدفاع", "word", False)]]),
+    ('"وزارة الدفاع" "روسيا سوريا', [[("وزارة الدفاع", "phrase", False)],
+                                    [("روسيا", "word", False)], [("سوريا", "word", False)]]),
+    ('«وزارة الدفاع', [[("وزارة", "word", False)], [("الدفاع", "word", False)]]),
+])
+def test_a_quote_left_open_is_dropped_and_the_rest_read_as_words(query, expected):
+    assert kinds(query) == expected
+
+
 def test_punctuation_alone_is_ignored():
     assert kinds("سوريا ، .") == [[("سوريا", "word", False)]]
 
@@ -47,7 +58,6 @@ def test_punctuation_alone_is_ignored():
 @pytest.mark.parametrize("query, message", [
     ("", "empty"),
     ("   ", "empty"),
-    ('"وزارة الدفاع', "not closed"),
     ("OR سوريا", "OR needs a word"),
     ("سوريا OR", "OR needs a word"),
     ("سوريا OR OR روسيا", "OR needs a word"),

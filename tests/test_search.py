@@ -433,7 +433,6 @@ def test_prefix_finds_words_starting_with_it(sample_index, sample_corpus):
 
 
 MALFORMED = [
-    ('"وزارة الدفاع', "quotation"),
     ("سوريا -", "-"),
     ("-", "-"),
     ("*", "*"),
@@ -744,3 +743,15 @@ def test_a_common_word_finds_its_forms_with_a_conjunction_outside_quotes(tmp_pat
     assert {h.source for h in index.search("في", match="all").hits} == {"a.txt", "b.txt"}
     assert {h.source for h in index.search('"في البيت"', match="all").hits} == {"b.txt"}
     assert index.search("وفي البيت").hits[0].step == "phrase"
+
+
+def test_a_pasted_phrase_with_its_quote_left_open_is_searched_as_words(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {
+        "a.txt": "أعلنت وزارة الدفاع اليوم", "b.txt": "الدفاع عن وزارة المالية",
+        "c.txt": "أعلنت وزارة الدفاع الروسية اليوم"})
+    index = Index.build(corpus, tmp_path / "index")
+    result = index.search('"وزارة الدفاع')
+    assert [h.step for h in result.hits] == ["phrase", "phrase", "all"]
+    assert {h.source for h in result.hits[:2]} == {"a.txt", "c.txt"}
+    # One word of the paste differs from the text: still found, not an empty page.
+    assert index.search('"وزارة الدفاع الامريكية').hits
