@@ -75,9 +75,10 @@ def yeh_alef_maksura(word: str, rng: random.Random) -> str:
 def clitics(word: str, rng: random.Random) -> str:
     """Drop the article with what precedes it (وال بال لل ال), or add the conjunction و
     to a word that does not start with و. A word-initial و or ب is left alone: in وزارة
-    and بريطانيا it is part of the word."""
+    and بريطانيا it is part of the word. What is left must have three letters (marks do not
+    count: اللَّهَ is not typed لَّهَ, which is another word)."""
     for prefix in ("وال", "بال", "فال", "كال", "لل", "ال"):
-        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+        if word.startswith(prefix) and len(ARABIC_LETTER.findall(word[len(prefix):])) >= 3:
             return word[len(prefix):]
     return word if word.startswith("و") else "و" + word
 
