@@ -143,6 +143,44 @@ def build_quran_mushaf(folder: Path) -> None:
         _write(folder, f"{number:03d}.txt", "\n".join([f"سورة {surah['name_ar']}", *lines]))
 
 
+#: Collections of the Qur'an whose verses ``verse_spans`` can place.
+VERSE_ALIGNED = ("quran-uthmani", "quran-simple", "quran-mushaf")
+#: The basmala opening the first verse of every surah but 1 and 9 in Tanzil's files.
+TANZIL_BASMALA_WORDS = 4
+
+
+def verse_spans(name: str, surah: int, text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets in ``text`` (surah ``surah``'s file of collection
+    ``name``, decoded) of each of its verses, in order. Tanzil's files hold a verse a
+    line after the heading, the first verse of a surah (but 1 and 9) opening with the
+    basmala, left out here since the mushaf prints it apart; the mushaf's lines break
+    verses anywhere, so its verses are found by quran-text's word numbers
+    (``ayah_starts``), every word of the file after the heading being one of them."""
+    heading_end = text.index("\n") + 1
+    if name in ("quran-uthmani", "quran-simple"):
+        spans, at = [], heading_end
+        for number, line in enumerate(text[heading_end:].split("\n"), start=1):
+            start = at
+            if number == 1 and surah not in (1, 9):
+                words = list(re.finditer(r"\S+", line))
+                start = at + words[TANZIL_BASMALA_WORDS].start()
+            if line.strip():
+                spans.append((start, at + len(line)))
+            at += len(line) + 1
+        return spans
+    if name != "quran-mushaf":
+        raise ValueError(f"{name} is not verse-aligned; one of {', '.join(VERSE_ALIGNED)}")
+    data = json.loads((resources.files("quran_text_data") / "hafs.json").read_text(encoding="utf-8"))
+    first = data["surah_starts"][surah - 1]
+    last = data["surah_starts"][surah] if surah < len(data["surah_starts"]) else len(data["words"])
+    words = [(m.start() + heading_end, m.end() + heading_end)
+             for m in re.finditer(r"\S+", text[heading_end:])]
+    if len(words) != last - first:
+        raise ValueError(f"surah {surah}: {len(words)} words in the file, {last - first} in quran-text")
+    starts = [s - first for s in data["ayah_starts"] if first <= s < last] + [last - first]
+    return [(words[a][0], words[b - 1][1]) for a, b in zip(starts, starts[1:])]
+
+
 COLLECTIONS = {
     "news": build_news,
     "news-ocr": build_news_ocr,

@@ -321,6 +321,91 @@ def write_failures(path: Path, name: str, typing_name: str, queries, typed, rank
                                  " ".join(top)]) + "\n")
 
 
+def verse_queries(source: Path, source_name: str, count: int, rng: random.Random):
+    """``count`` (surah, verse, words as written) spans of 3-4 words of single verses of
+    collection ``source_name`` (at least two words that are not stop words)."""
+    verses = []
+    for path in sorted(source.glob("*.txt")):
+        surah = int(path.stem)
+        text, _ = decode_bytes(path.read_bytes())
+        for number, (start, end) in enumerate(
+                collections_module.verse_spans(source_name, surah, text), start=1):
+            words = text[start:end].split()
+            if len(words) >= 3:
+                verses.append((surah, number, words))
+    drawn = []
+    while len(drawn) < count:
+        surah, number, words = verses[rng.randrange(len(verses))]
+        size = min(rng.choice((3, 4)), len(words))
+        at = rng.randrange(len(words) - size + 1)
+        span = [_EDGES.sub("", w) for w in words[at:at + size]]
+        if kept_words(span) >= 2:
+            drawn.append((surah, number, tuple(span)))
+    return drawn
+
+
+#: Ways of typing a verse's words taken from another edition's text.
+VERSE_TYPINGS = {"with the text's marks": lambda word: word,
+                 "no marks": lambda word: as_written(word, None)}
+
+
+def run_verses(source_name: str, name: str, corpus: Path, args) -> list[str]:
+    """Verse spans of ``source_name`` (Tanzil's modern spelling) searched in collection
+    ``name``: a hit is right when its passage overlaps that verse there."""
+    source = collections_module.collection(source_name)
+    files = {int(Path(src).stem): (text, passages) for src, text, passages in load_files(corpus)
+             if Path(src).stem.isdigit()}
+    spans = {surah: collections_module.verse_spans(name, surah, text)
+             for surah, (text, _passages) in files.items()}
+    drawn = verse_queries(source, source_name, args.queries,
+                          random.Random(f"{args.seed}-{source_name}-{name}"))
+    queries = []
+    for surah, number, words in drawn:
+        start, end = spans[surah][number - 1]
+        queries.append((words, frozenset(f"{p.source}#{p.number}" for p in files[surah][1]
+                                         if p.start < end and p.end > start)))
+    with tempfile.TemporaryDirectory(prefix="known-item-") as scratch:
+        index = Index.build(corpus, Path(scratch) / "index")
+        lines = [f"### {source_name} verses searched in {name}", "",
+                 f"{len(queries)} spans of 3-4 words of one verse of {source_name}, each "
+                 f"right in the passages of {name} holding that verse (sura and aya).", "",
+                 "| typing | success@1 | MRR@10 | nothing found | no passage has every word "
+                 "| the verse's passage lacks a word |",
+                 "|---|---:|---:|---:|---:|---:|"]
+        print("\n".join(lines), flush=True)
+        for typing_name, typing in VERSE_TYPINGS.items():
+            typed = [" ".join(typing(w) for w in words) for words, _targets in queries]
+            ranked = [ranked_ids(index, text) for text in typed]
+            ranks = [rank(hits, targets) for hits, (_w, targets) in zip(ranked, queries)]
+            strict = [strict_ids(index, text) for text in typed]
+            no_all = sum(1 for found in strict if not found) / len(queries)
+            lacks = sum(1 for found, (_w, targets) in zip(strict, queries)
+                        if not found & targets) / len(queries)
+            nothing = sum(1 for hits in ranked if not hits) / len(queries)
+            row = (f"| {typing_name} | {sum(1 for r in ranks if r == 1) / len(ranks):.3f} "
+                   f"| {mrr(ranks):.3f} | {nothing:.1%} | {no_all:.1%} | {lacks:.1%} |")
+            lines.append(row)
+            print(row, flush=True)
+            if args.failures:
+                with args.failures.open("a", encoding="utf-8") as out:
+                    for text, found, r, (words, targets) in zip(typed, strict, ranks, queries):
+                        if r != 1:
+                            out.write("\t".join([name, f"{source_name} {typing_name}",
+                                                 str(r or "-"), "lacks" if not found & targets
+                                                 else "has", text, " ".join(sorted(targets))])
+                                      + "\n")
+        index.close()
+    return [*lines, ""]
+
+
+def strict_ids(index, query: str) -> frozenset[str]:
+    """The passages holding every word of ``query`` (``match="all"``), up to 10,000."""
+    try:
+        return frozenset(found for found, _ in index.ranked_ids(query, limit=10_000, match="all"))
+    except QueryError:
+        return frozenset()
+
+
 def machine() -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=Path(__file__).parent).stdout.strip()
@@ -346,6 +431,10 @@ def main(argv=None) -> int:
     parser.add_argument("--failures", type=Path,
                         help="append each query whose passage is not first to this file "
                              "(tab-separated, with the top hits)")
+    parser.add_argument("--queries-from", choices=collections_module.VERSE_ALIGNED,
+                        help="draw spans of single verses from this collection and search them "
+                             "in the verse-aligned collections given (default: quran-uthmani, "
+                             "quran-mushaf)")
     args = parser.parse_args(argv)
     global MATCH
     MATCH = args.match
@@ -358,6 +447,11 @@ def main(argv=None) -> int:
     report = [f"## {args.label or 'run'}", "",
               f"{machine()}, TARGET_WORDS: {splitter.TARGET_WORDS}, match: {MATCH}", ""]
     print(report[2], flush=True)
+    if args.queries_from:
+        names = args.collection or ["quran-uthmani", "quran-mushaf"]
+        for name in names:
+            report += run_verses(args.queries_from, name, collections_module.collection(name), args)
+        targets = []
     for name, corpus in targets:
         report += run(name, corpus, args)
     if args.out:
