@@ -254,7 +254,12 @@ class Planner:
         return (All(tuple(content or nodes)), not content)
 
     def _common(self, words: list[str]) -> bool:
-        return bool(self.common) and words[0] in self.common
+        """A common word, bare or after a conjunction (وثم, فله: a conjunction does not
+        make a word about something)."""
+        if not self.common:
+            return False
+        word = words[0]
+        return word in self.common or (word[:1] in CONJUNCTIONS and word[1:] in self.common)
 
     def _word(self, typed: str, words: list[str], negated: bool, state: "_State",
               exact: bool = False) -> Node | None:

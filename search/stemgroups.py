@@ -5,7 +5,9 @@ an unstemmed analyzer). A query word is expanded to the forms of the index vocab
 that have its stem, found by prefix scans (a form is prefixes + stem + suffixes, and
 the stemmer only strips prefixes from ``PREFIXES``) and kept when the stemmer agrees.
 Forms that carry a one-letter proclitic the stemmer leaves alone (ب ل ك ف: بسوريا) join
-with a lower weight, in both directions.
+with a lower weight, in both directions; so do a conjunction and a word of two letters
+(وقل, فثم, وإذ: the stemmer strips و only from words of four letters or more, since و
+also begins three-letter words such as وجد and ورد).
 
 A group becomes one ``plan.Words`` node, scored like the single stem term it replaces:
 its term frequency in a passage is the weighted sum of its forms' frequencies, saturated
@@ -27,6 +29,20 @@ from .variants import stem_of, stem_variants
 #: every one of ``arabic.PROCLITICS`` but a lone و, longest first.
 PROCLITICS = tuple(clitic for clitic in arabic.PROCLITICS if clitic not in PREFIXES)
 MIN_STRIPPED_LENGTH = 3
+#: A conjunction may stand before a word this short (قل, إذ, أم, لك, بن); the other
+#: proclitics need ``MIN_STRIPPED_LENGTH`` letters after them.
+SHORT_WORD = 2
+
+
+def _least_after(clitic: str) -> int:
+    """Letters a proclitic must leave: two after a conjunction, else three."""
+    return SHORT_WORD if clitic in arabic.CONJUNCTIONS else MIN_STRIPPED_LENGTH
+
+
+def _clitics_before(base: str) -> tuple[str, ...]:
+    """The proclitics to try with ``base``: a lone و too before a two-letter word, which
+    the stemmer leaves whole (see the module's docstring)."""
+    return PROCLITICS + (arabic.WAW,) if len(base) == SHORT_WORD else PROCLITICS
 #: Forms read per prefix scan, at most: bounds the work for very short stems.
 MAX_SCAN = 2000
 CACHE_SIZE = 20_000
@@ -57,8 +73,8 @@ class StemGroups:
             self._cache.move_to_end(word)
             return cached
         found = self._group(self.stem_of(word), 1.0)
-        for clitic in PROCLITICS:
-            if word.startswith(clitic) and len(word) - len(clitic) >= MIN_STRIPPED_LENGTH:
+        for clitic in _clitics_before(word[1:]):
+            if word.startswith(clitic) and len(word) - len(clitic) >= _least_after(clitic):
                 for form, weight in self._group(self.stem_of(word[len(clitic):]),
                                                 self.ranking.clitic_weight).items():
                     found.setdefault(form, weight)
@@ -78,7 +94,7 @@ class StemGroups:
                 for form in self._scan(prefix + base):
                     if self.stem_of(form) == stem:
                         found.setdefault(form, weight)
-            for clitic in PROCLITICS:
+            for clitic in _clitics_before(base):
                 for form in self._scan(clitic + base):
                     rest = form[len(clitic):]
                     if self.stem_of(form) == stem:
