@@ -389,7 +389,7 @@ def run_verses(source_name: str, name: str, corpus: Path, args) -> list[str]:
             if args.failures:
                 with args.failures.open("a", encoding="utf-8") as out:
                     for text, found, r, (words, targets) in zip(typed, strict, ranks, queries):
-                        if r != 1:
+                        if r != 1 or not found & targets:
                             out.write("\t".join([name, f"{source_name} {typing_name}",
                                                  str(r or "-"), "lacks" if not found & targets
                                                  else "has", text, " ".join(sorted(targets))])

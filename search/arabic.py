@@ -7,8 +7,12 @@ rule may change the length of a word without moving any highlight. The rules, in
 1. Compatibility forms (NFKC): presentation forms and ligatures (ﻻ -> لا, ﷲ -> الله),
    full-width Latin, and a hamza written as a combining mark (ا + U+0654 -> أ) composed.
 2. Uthmani spellings: waw carrying a dagger alef is an alef (الصلوٰة -> الصلاة); a hamza
-   on a tatweel seat takes the seat its vowels give (يسـَٔلون -> يسألون, سُـِٔل -> سئل); a hamza before an
-   alef is the madda it stands for (ءامنوا -> آمنوا).
+   on a tatweel seat takes the seat modern spelling gives it: alef before an alef (the
+   madda: بـَٔايات -> بآيات; not an alef of tanween), yeh after a yeh without a vowel or
+   with kasra (شيـًٔا -> شيئا, السيِّـَٔات -> السيئات), else the one its vowels
+   give (يسـَٔلون -> يسألون, سُـِٔل -> سئل); a hamza before an alef is the madda it stands
+   for (ءامنوا -> آمنوا), and a hamza after a word's first alef is one with it (أءنك, the
+   question's alef and a hamza on the line, is أإنك).
 3. Marks removed: every combining mark of the Arabic blocks, derived from Unicode data:
    tashkeel U+064B-U+0652, superscript (dagger) alef U+0670, Quranic annotation marks
    U+0610-U+061A and U+06D6-U+06ED, open tanween U+08F0-U+08F2, and the rest of that kind;
@@ -27,8 +31,20 @@ Hamza on waw and yeh (ؤ ئ) is kept: folding them to و/ي merges different wor
 
 Quranic text drops a long vowel that modern spelling writes (ٱلْكِتَٰبُ = الكتاب) but also
 writes one that modern spelling drops (ذَٰلِكَ = ذلك), so ``spellings(word)`` gives both
-readings of a word with a dagger alef or small waw/yeh; indexing both lets a modern query
-find the Uthmani text and the reverse.
+readings of a word with a dagger alef or small waw, yeh or noon; indexing both lets a
+modern query find the Uthmani text and the reverse. The full reading writes the small
+letters out (``FULL_READING``), except where modern spelling writes something else:
+
+- yeh carrying a dagger alef is an alef inside a word (هَدَىٰهُمْ -> هداهم, ٱلتَّوْرَىٰة ->
+  التوراة) and ى at its end (تَعَـٰلَىٰ -> تعالى, as modern spelling writes موسى);
+- the small waw or yeh after the pronoun ه (كِتَـٰبَهُۥ, بِهِۦ) lengthens its vowel in
+  recitation only: dropped (كتابه);
+- a final hamza on waw with a silent alef after an alef is the hamza alone
+  (ٱلْبَلَـٰٓؤُا۟ -> البلاء, شُرَكَـٰٓؤُا۟ -> شركاء);
+- a final alef marked silent (Tanzil's small rounded zero, the King Fahd Complex's
+  sukun-shaped mark: وَأَدْعُوا۟, وَأَدۡعُواْ, سَلَٰسِلَاْ) gives a third reading without it,
+  as modern spelling writes a singular verb (وأدعو) and this word (سلاسل); the other
+  readings keep it (قالوا).
 """
 
 from __future__ import annotations
@@ -40,7 +56,8 @@ from functools import lru_cache
 # Letters named in the rules: pyarabic's names where it has them.
 from pyarabic.araby import (
     ALEF, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_MADDA, ALEF_MAKSURA, ALEF_WASLA, BEH,
-    DAMMA, FEH, HAMZA, HEH, KAF, KASRA, LAM, TATWEEL, TEH_MARBUTA, WAW, YEH,
+    DAMMA, FATHA, FATHATAN, FEH, HAMZA, HEH, KAF, KASRA, LAM, SUKUN, TATWEEL, TEH_MARBUTA,
+    WAW, YEH,
 )
 from pyarabic.araby import HAMZA_ABOVE as HAMZA_ABOVE_MARK
 from pyarabic.araby import MINI_ALEF as DAGGER_ALEF
@@ -91,6 +108,10 @@ INVISIBLE_CONTROLS = frozenset(
     "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2066\u2067\u2068\u2069\u2060\ufeff"
 )
+
+SMALL_HIGH_YEH = "\u06e7"   # إِبْرَٰهِـۧمَ
+SMALL_HIGH_NOON = "\u06e8"  # نُـۨجِي
+NOON = "\u0646"
 
 #: Characters that may stand inside a word and vanish from its search form (rule 3, 4).
 REMOVED = DIACRITICS | INVISIBLE_CONTROLS | {TATWEEL, SMALL_WAW, SMALL_YEH}
@@ -155,16 +176,30 @@ RELATED_ENDINGS = ("ا", "ي", "يه", "ه")
 _FOLD_TABLE = str.maketrans(
     {**{c: None for c in REMOVED}, **LETTER_FOLDS, **DIGIT_FOLDS}
 )
-# The second Uthmani reading: the small letters are written out in full.
-_FULL_READING = str.maketrans({DAGGER_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH})
-_UTHMANI_SMALL = frozenset({DAGGER_ALEF, SMALL_WAW, SMALL_YEH})
+#: The second Uthmani reading: the small letters written out in full.
+FULL_READING = {DAGGER_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH, SMALL_HIGH_YEH: YEH,
+                SMALL_HIGH_NOON: NOON}
+_FULL_READING = str.maketrans(FULL_READING)
+_UTHMANI_SMALL = frozenset(FULL_READING)
+_MARKS = "[" + "".join(sorted(DIACRITICS - set(FULL_READING))) + "]*"
+#: Where the full reading is not the small letter written out (see the docstring).
+_YEH_AS_ALEF = re.compile(f"[{ALEF_MAKSURA}{YEH}]{DAGGER_ALEF}(?={_MARKS}\\w)")
+_FINAL_YEH_ALEF = re.compile(f"([{ALEF_MAKSURA}{YEH}]){DAGGER_ALEF}(?={_MARKS}$)")
+_SILAH = re.compile(f"({HEH}{_MARKS})[{SMALL_WAW}{SMALL_YEH}]({_MARKS})$")
+_HAMZA_WAW_ALEF = re.compile(f"{ALEF}{WAW_HAMZA_ABOVE}{ALEF}$")
+SMALL_HIGH_ROUNDED_ZERO = "\u06df"  # over a letter never pronounced (Tanzil)
+#: Marks of a silent letter: Tanzil's rounded zero; the King Fahd Complex writes its
+#: sukun as U+06E1 and this shape for a silent letter.
+SILENT_MARKS = SMALL_HIGH_ROUNDED_ZERO + SUKUN
+_SILENT_ALEF = re.compile(f"{ALEF}[{SILENT_MARKS}]{_MARKS}$")
 
 # NFKC would turn these word-ligatures (ﷺ, ﷻ, ﷽) into whole phrases inside one word.
 _NFKC_KEEP = frozenset("\ufdfa\ufdfb\ufdfd")
 
 
-# Hamza and alef, or alefs, in a row: one alef (a madda written out, or folded from آ).
-_MADDA_RUN = re.compile(f"(?:{HAMZA}?{ALEF}){{2,}}|{HAMZA}{ALEF}")
+# Hamza and alef, or alefs, in a row: one alef (a madda written out, or folded from آ);
+# so is a word's first alef and the hamza after it (أءنك = أإنك).
+_MADDA_RUN = re.compile(f"(?:{HAMZA}?{ALEF}){{2,}}|{HAMZA}{ALEF}|^{ALEF}{HAMZA}")
 
 
 def _compose(word: str) -> str:
@@ -174,8 +209,14 @@ def _compose(word: str) -> str:
     return unicodedata.normalize("NFKC", word)
 
 
-def _hamza_seat(vowels: str) -> str:
-    """The modern seat of a hamza, from its own vowel and the one before it."""
+def _hamza_seat(own: str, preceding: str, before: str, after: str) -> str:
+    """The modern seat of a hamza, from its own marks, the marks of the letter before
+    it (``preceding``), that letter and the letter after it."""
+    if before in (YEH, ALEF_MAKSURA) and not any(v in preceding for v in (FATHA, DAMMA)):
+        return YEH_HAMZA_ABOVE  # after yeh without a vowel or with kasra: شيئا, السيئات
+    if after == ALEF and FATHATAN not in own:  # a madda, not the alef of tanween
+        return ALEF_HAMZA_ABOVE
+    vowels = own + preceding
     if KASRA in vowels:
         return YEH_HAMZA_ABOVE
     if DAMMA in vowels:
@@ -190,7 +231,7 @@ def _uthmani(word: str) -> str:
     if TATWEEL not in word or HAMZA_ABOVE_MARK not in word:
         return word
     chars: list[str] = []
-    for char in word:
+    for at, char in enumerate(word):
         if char == HAMZA_ABOVE_MARK:
             vowels = ""
             while chars and chars[-1] in DIACRITICS:
@@ -200,7 +241,9 @@ def _uthmani(word: str) -> str:
                 before = seat
                 while before > 0 and chars[before - 1] in DIACRITICS:
                     before -= 1
-                chars[seat] = _hamza_seat(vowels + "".join(chars[before:seat]))
+                after = next((c for c in word[at + 1:] if c not in DIACRITICS), "")
+                chars[seat] = _hamza_seat(vowels, "".join(chars[before:seat]),
+                                          chars[before - 1] if before else "", after)
                 continue
             chars.extend(reversed(vowels))
         chars.append(char)
@@ -217,7 +260,7 @@ def normalize(word: str) -> str:
     'امريكيه'
     """
     folded = _uthmani(_compose(word)).translate(_FOLD_TABLE).casefold()
-    if HAMZA + ALEF in folded or ALEF + ALEF in folded:
+    if HAMZA + ALEF in folded or ALEF + ALEF in folded or folded.startswith(ALEF + HAMZA):
         folded = _MADDA_RUN.sub(ALEF, folded)
     return folded
 
@@ -234,10 +277,15 @@ def spellings(word: str) -> tuple[str, ...]:
     """
     plain = normalize(word)
     glued = glued_parts(plain)
-    if not any(c in _UTHMANI_SMALL for c in word):
+    if not any(c in _UTHMANI_SMALL for c in word) and not _SILENT_ALEF.search(word):
         return (plain,) + glued
-    full = normalize(_uthmani(_compose(word)).translate(_FULL_READING))
-    return ((plain,) if full == plain else (plain, full)) + glued
+    written = _YEH_AS_ALEF.sub(ALEF, _uthmani(_compose(word)))
+    written = _SILAH.sub(r"\1\2", _FINAL_YEH_ALEF.sub(r"\1", written))
+    full = _HAMZA_WAW_ALEF.sub(ALEF + HAMZA, normalize(written.translate(_FULL_READING)))
+    readings = [plain, full]
+    if _SILENT_ALEF.search(written):
+        readings.append(normalize(_SILENT_ALEF.sub("", written).translate(_FULL_READING)))
+    return tuple(dict.fromkeys(readings)) + glued
 
 
 _DIGIT_RUN = re.compile(r"[0-9]+")

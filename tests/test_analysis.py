@@ -8,6 +8,8 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pytest
+
 from search.analysis import (ArabicAnalyzer, ArabicTokenizer,
                              default_stopwords)
 from search.arabic import DIACRITICS, TATWEEL, normalize
@@ -189,3 +191,11 @@ def test_one_clitic_table_feeds_every_list():
     assert set(stemgroups.PROCLITICS) == set(arabic.PROCLITICS) - {"و"}
     assert set(variants.CLITICS) == {""} | set(arabic.PROCLITICS)
     assert "وك" in stemgroups.PROCLITICS and "وك" in variants.CLITICS
+
+
+@pytest.mark.parametrize("modern, uthmani", [
+    ("الليل", "ٱلَّيْلِ"), ("والليل", "وَٱلَّيْلِ"), ("لشيء", "لِشَا۟ىْءٍ"), ("رأى", "رَءَا"),
+])
+def test_rasm_table_maps_uthmani_spellings_to_modern_ones(modern, uthmani):
+    analyzer = ArabicAnalyzer(stoplist=(), stem=False)
+    assert {t.text for t in analyzer(uthmani)} & {t.text for t in analyzer(modern)}

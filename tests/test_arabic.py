@@ -61,6 +61,31 @@ def test_hamza_before_alef_is_madda():
     check("ءَامَنُوا۟", normalize("آمنوا"))
 
 
+def test_hamza_on_tatweel_before_alef_is_madda():
+    check("بِـَٔايَٰتِ", normalize("بأيت"))
+    assert normalize("بآيات") in spellings("بِـَٔايَٰتِ")
+
+
+def test_hamza_on_tatweel_before_the_alef_of_tanween_keeps_its_seat():
+    check("مَـَٔابٍ", "ماب")
+    check("شَيْـًٔا", normalize("شيئا"))  # after yeh: see below
+
+
+def test_hamza_on_tatweel_after_yeh_without_vowel_or_with_kasra_sits_on_yeh():
+    check("شَيْـًٔا", normalize("شيئا"))
+    check("ٱلسَّيِّـَٔاتِ", normalize("السيئات"))
+    check("خَطِيٓـَٔاتِ", normalize("خطيئات"))
+
+
+def test_hamza_on_tatweel_after_yeh_with_a_vowel_takes_its_own_vowel():
+    check("يَـُٔودُهُۥ", normalize("يؤوده"))
+
+
+def test_hamza_after_a_first_alef_is_one_with_it():
+    check("أَءِنَّكَ", normalize("أإنك"))
+    check("أءنك", "انك")
+
+
 # Rule 3: marks removed
 @pytest.mark.parametrize("mark", [chr(c) for c in range(0x064B, 0x0653)])
 def test_each_haraka_removed(mark):
@@ -151,6 +176,46 @@ def test_non_arabic_unchanged_but_lowercased():
 def test_dagger_alef_word_has_both_readings():
     assert spellings("ٱلْكِتَٰبُ") == ("الكتب", "الكتاب")
     assert spellings("ذَٰلِكَ")[0] == "ذلك"
+
+
+def test_yeh_with_dagger_alef_is_alef_inside_a_word():
+    assert normalize("هداهم") in spellings("هَدَىٰهُمْ")
+    assert normalize("التوراة") in spellings("ٱلتَّوْرَىٰةَ")
+
+
+def test_yeh_with_dagger_alef_ending_a_word_is_alef_maksura():
+    assert normalize("وتعالى") in spellings("وَتَعَـٰلَىٰ")
+    assert spellings("مُوسَىٰ") == (normalize("موسى"),)
+
+
+def test_small_waw_or_yeh_after_the_pronoun_is_not_written():
+    assert normalize("كتابه") in spellings("كِتَـٰبَهُۥ")
+    assert normalize("سبحانه") in spellings("سُبْحَـٰنَهُۥ")
+    assert spellings("بِهِۦ") == ("به",)
+
+
+def test_small_waw_elsewhere_is_written():
+    assert normalize("الغاوون") in spellings("ٱلْغَاوُۥنَ")
+
+
+def test_small_high_yeh_and_noon_are_written_in_the_full_reading():
+    assert normalize("إبراهيم") in spellings("إِبْرَٰهِـۧمَ")
+    assert normalize("ننجي") in spellings("نُـۨجِي")
+
+
+def test_final_hamza_on_waw_with_silent_alef_is_the_hamza():
+    assert normalize("البلاء") in spellings("ٱلْبَلَـٰٓؤُا۟")
+    assert normalize("شركاء") in spellings("شُرَكَـٰٓؤُا۟")
+
+
+@pytest.mark.parametrize("word, modern", [
+    ("وَأَدْعُوا۟", "وأدعو"),   # Tanzil: small high rounded zero
+    ("وَأَدۡعُواْ", "وأدعو"),   # King Fahd Complex: sukun-shaped mark, U+06E1 its sukun
+    ("سَلَٰسِلَاْ", "سلاسل"),
+])
+def test_final_silent_alef_gives_a_reading_without_it(word, modern):
+    readings = spellings(word)
+    assert normalize(modern) in readings and readings[0] == normalize(strip_marks(word))
 
 
 def test_plain_word_has_one_reading():
