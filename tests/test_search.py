@@ -755,3 +755,42 @@ def test_a_pasted_phrase_with_its_quote_left_open_is_searched_as_words(tmp_path)
     assert {h.source for h in result.hits[:2]} == {"a.txt", "c.txt"}
     # One word of the paste differs from the text: still found, not an empty page.
     assert index.search('"وزارة الدفاع الامريكية').hits
+
+
+def test_a_conjunction_before_a_common_word_leaves_it_common(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {
+        "a.txt": "رجل فصلى ثم قرأ", "b.txt": "وثم رجل آخر"})
+    index = Index.build(corpus, tmp_path / "index")
+    hit = index.search("ورجل وفصلى وثم")
+    # وثم only orders the passages, as ثم does: the passage without it is found whole.
+    assert (hit.hits[0].source, hit.hits[0].missing) == ("a.txt", ())
+    assert hit.hits[0].step in ("phrase", "all")
+
+
+@pytest.mark.parametrize("query, source", [
+    ("وقل هو", "a.txt"),  # a conjunction added to a two-letter word
+    ("قل رب زدني", "b.txt"),  # and dropped from one
+    ("فقل رب", "b.txt"),
+])
+def test_a_conjunction_and_a_two_letter_word_find_each_other(tmp_path, query, source):
+    corpus = write_corpus(tmp_path / "corpus", {
+        "a.txt": "قل هو الله أحد", "b.txt": "وقل رب زدني علما", "c.txt": "هو رب العالمين"})
+    index = Index.build(corpus, tmp_path / "index")
+    hit = index.search(query).hits[0]
+    assert (hit.source, hit.missing) == (source, ())
+
+
+def test_modern_spelling_finds_uthmani_words_that_differ_in_rasm(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {
+        "a.txt": "فَأَمَّا مَنْ أُوتِىَ كِتَـٰبَهُۥ بِيَمِينِهِۦ",
+        "b.txt": "لَقَدْ جِئْتَ شَيْـًٔا فَرِيًّا",
+        "c.txt": "وَٱلسَّمَآءِ وَمَا بَنَىٰهَا",
+        "d.txt": "إِنَّ هَـٰذَا لَهُوَ ٱلْبَلَـٰٓؤُا۟ ٱلْمُبِينُ",
+        "e.txt": "قَالَ ٱدْعُونِىٓ وَأَدۡعُواْ رَبِّى",
+        "f.txt": "كتاب السماء شيء"})
+    index = Index.build(corpus, tmp_path / "index")
+    for query, source in [("أوتي كتابه بيمينه", "a.txt"), ("جئت شيئا فريا", "b.txt"),
+                          ("والسماء وما بناها", "c.txt"), ("لهو البلاء المبين", "d.txt"),
+                          ("وأدعو ربي", "e.txt")]:
+        hits = index.search(query, match="all").hits
+        assert [h.source for h in hits] == [source], query
