@@ -273,7 +273,7 @@ class Planner:
         else:
             forms = {}
             for word in words:
-                for form, weight in self.groups.forms(word).items():
+                for form, weight in self.groups.forms(word, short=not state.question).items():
                     forms[form] = max(weight, forms.get(form, 0.0))
         common = self._common(words)
         if not negated:

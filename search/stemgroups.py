@@ -61,27 +61,32 @@ class StemGroups:
         self._spellings: dict[str, set[str]] = {}
         for variant, preferred in self.variants.items():
             self._spellings.setdefault(preferred, set()).add(variant)
-        self._cache: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self._cache: OrderedDict = OrderedDict()
 
     def stem_of(self, word: str) -> str:
         return stem_of(word, self.stemmer)
 
-    def forms(self, word: str) -> dict[str, float]:
-        """Index forms for a normalised query word, with their weights."""
-        cached = self._cache.get(word)
+    def forms(self, word: str, short: bool = True) -> dict[str, float]:
+        """Index forms for a normalised query word, with their weights. ``short``: a
+        conjunction before two letters (وقل) may be one (see the module's docstring);
+        questions say False, since there a three-letter word is far more often whole
+        (وعد, فضل, ولد: their two letters are other words)."""
+        key = word if short else (word, False)
+        cached = self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(word)
+            self._cache.move_to_end(key)
             return cached
         found = self._group(self.stem_of(word), 1.0)
-        for clitic in _clitics_before(word[1:]):
-            if word.startswith(clitic) and len(word) - len(clitic) >= _least_after(clitic):
+        for clitic in (_clitics_before(word[1:]) if short else PROCLITICS):
+            least = _least_after(clitic) if short else MIN_STRIPPED_LENGTH
+            if word.startswith(clitic) and len(word) - len(clitic) >= least:
                 for form, weight in self._group(self.stem_of(word[len(clitic):]),
                                                 self.ranking.clitic_weight).items():
                     found.setdefault(form, weight)
                 break
         if word in found or self._exists(word):
             found[word] = found.get(word, 1.0) + self.ranking.exact_weight
-        self._cache[word] = found
+        self._cache[key] = found
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return found
