@@ -40,11 +40,12 @@ letters out (``FULL_READING``), except where modern spelling writes something el
 - the small waw or yeh after the pronoun ه (كِتَـٰبَهُۥ, بِهِۦ) lengthens its vowel in
   recitation only: dropped (كتابه);
 - a final hamza on waw with a silent alef after an alef is the hamza alone
-  (ٱلْبَلَـٰٓؤُا۟ -> البلاء, شُرَكَـٰٓؤُا۟ -> شركاء);
-- a final alef marked silent (Tanzil's small rounded zero, the King Fahd Complex's
-  sukun-shaped mark: وَأَدْعُوا۟, وَأَدۡعُواْ, سَلَٰسِلَاْ) gives a third reading without it,
-  as modern spelling writes a singular verb (وأدعو) and this word (سلاسل); the other
-  readings keep it (قالوا).
+  (ٱلْبَلَـٰٓؤُا۟ -> البلاء, شُرَكَـٰٓؤُا۟ -> شركاء).
+
+A final alef marked silent (وَأَدْعُوا۟, سَلَـٰسِلَا۟) gets no reading without it: modern
+spelling keeps it in every plural verb (قالوا), and a third reading of those words
+lowered their weight (more forms for one word) more than it found (``rasm.txt`` lists
+سلاسل).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from functools import lru_cache
 # Letters named in the rules: pyarabic's names where it has them.
 from pyarabic.araby import (
     ALEF, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_MADDA, ALEF_MAKSURA, ALEF_WASLA, BEH,
-    DAMMA, FATHA, FATHATAN, FEH, HAMZA, HEH, KAF, KASRA, LAM, SUKUN, TATWEEL, TEH_MARBUTA,
+    DAMMA, FATHA, FATHATAN, FEH, HAMZA, HEH, KAF, KASRA, LAM, TATWEEL, TEH_MARBUTA,
     WAW, YEH,
 )
 from pyarabic.araby import HAMZA_ABOVE as HAMZA_ABOVE_MARK
@@ -187,11 +188,7 @@ _YEH_AS_ALEF = re.compile(f"[{ALEF_MAKSURA}{YEH}]{DAGGER_ALEF}(?={_MARKS}\\w)")
 _FINAL_YEH_ALEF = re.compile(f"([{ALEF_MAKSURA}{YEH}]){DAGGER_ALEF}(?={_MARKS}$)")
 _SILAH = re.compile(f"({HEH}{_MARKS})[{SMALL_WAW}{SMALL_YEH}]({_MARKS})$")
 _HAMZA_WAW_ALEF = re.compile(f"{ALEF}{WAW_HAMZA_ABOVE}{ALEF}$")
-SMALL_HIGH_ROUNDED_ZERO = "\u06df"  # over a letter never pronounced (Tanzil)
-#: Marks of a silent letter: Tanzil's rounded zero; the King Fahd Complex writes its
-#: sukun as U+06E1 and this shape for a silent letter.
-SILENT_MARKS = SMALL_HIGH_ROUNDED_ZERO + SUKUN
-_SILENT_ALEF = re.compile(f"{ALEF}[{SILENT_MARKS}]{_MARKS}$")
+
 
 # NFKC would turn these word-ligatures (ﷺ, ﷻ, ﷽) into whole phrases inside one word.
 _NFKC_KEEP = frozenset("\ufdfa\ufdfb\ufdfd")
@@ -209,12 +206,16 @@ def _compose(word: str) -> str:
     return unicodedata.normalize("NFKC", word)
 
 
+#: Alef and the alefs that fold to it (rule 5), as the letter after a hamza.
+ALEF_FORMS = frozenset({ALEF, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_MADDA, ALEF_WASLA})
+
+
 def _hamza_seat(own: str, preceding: str, before: str, after: str) -> str:
     """The modern seat of a hamza, from its own marks, the marks of the letter before
     it (``preceding``), that letter and the letter after it."""
     if before in (YEH, ALEF_MAKSURA) and not any(v in preceding for v in (FATHA, DAMMA)):
         return YEH_HAMZA_ABOVE  # after yeh without a vowel or with kasra: شيئا, السيئات
-    if after == ALEF and FATHATAN not in own:  # a madda, not the alef of tanween
+    if after in ALEF_FORMS and FATHATAN not in own:  # a madda, not the alef of tanween
         return ALEF_HAMZA_ABOVE
     vowels = own + preceding
     if KASRA in vowels:
@@ -277,15 +278,12 @@ def spellings(word: str) -> tuple[str, ...]:
     """
     plain = normalize(word)
     glued = glued_parts(plain)
-    if not any(c in _UTHMANI_SMALL for c in word) and not _SILENT_ALEF.search(word):
+    if not any(c in _UTHMANI_SMALL for c in word):
         return (plain,) + glued
     written = _YEH_AS_ALEF.sub(ALEF, _uthmani(_compose(word)))
     written = _SILAH.sub(r"\1\2", _FINAL_YEH_ALEF.sub(r"\1", written))
     full = _HAMZA_WAW_ALEF.sub(ALEF + HAMZA, normalize(written.translate(_FULL_READING)))
-    readings = [plain, full]
-    if _SILENT_ALEF.search(written):
-        readings.append(normalize(_SILENT_ALEF.sub("", written).translate(_FULL_READING)))
-    return tuple(dict.fromkeys(readings)) + glued
+    return ((plain,) if full == plain else (plain, full)) + glued
 
 
 _DIGIT_RUN = re.compile(r"[0-9]+")

@@ -195,6 +195,7 @@ def test_one_clitic_table_feeds_every_list():
 
 @pytest.mark.parametrize("modern, uthmani", [
     ("الليل", "ٱلَّيْلِ"), ("والليل", "وَٱلَّيْلِ"), ("لشيء", "لِشَا۟ىْءٍ"), ("رأى", "رَءَا"),
+    ("سلاسل", "سَلَـٰسِلَا۟"),
 ])
 def test_rasm_table_maps_uthmani_spellings_to_modern_ones(modern, uthmani):
     analyzer = ArabicAnalyzer(stoplist=(), stem=False)
