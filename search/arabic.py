@@ -242,7 +242,8 @@ def _uthmani(word: str) -> str:
                 before = seat
                 while before > 0 and chars[before - 1] in DIACRITICS:
                     before -= 1
-                after = next((c for c in word[at + 1:] if c not in DIACRITICS), "")
+                after = next((c for c in word[at + 1:] if c not in DIACRITICS and c != TATWEEL),
+                             "")
                 chars[seat] = _hamza_seat(vowels, "".join(chars[before:seat]),
                                           chars[before - 1] if before else "", after)
                 continue

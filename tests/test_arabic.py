@@ -215,6 +215,7 @@ def test_final_silent_alef_stays_in_every_reading():
 
 def test_hamza_on_tatweel_before_any_alef_form_is_madda():
     assert normalize("بِـَٔأيَٰتِ") == normalize("بِـَٔايَٰتِ")
+    assert normalize("بِـَٔــايَٰتِ") == normalize("بِـَٔايَٰتِ")  # tatweel is no letter
 
 
 def test_plain_word_has_one_reading():
