@@ -262,8 +262,8 @@ def normalize(word: str) -> str:
     'امريكيه'
     """
     folded = _uthmani(_compose(word)).translate(_FOLD_TABLE).casefold()
-    if HAMZA + ALEF in folded or ALEF + ALEF in folded or folded.startswith(ALEF + HAMZA):
-        folded = _MADDA_RUN.sub(ALEF, folded)
+    while HAMZA + ALEF in folded or ALEF + ALEF in folded or folded.startswith(ALEF + HAMZA):
+        folded = _MADDA_RUN.sub(ALEF, folded)  # again until none is left: ءءا is ءا, then ا
     return folded
 
 

@@ -81,6 +81,10 @@ def test_hamza_on_tatweel_after_yeh_with_a_vowel_takes_its_own_vowel():
     check("يَـُٔودُهُۥ", normalize("يؤوده"))
 
 
+def test_hamzas_and_alefs_in_a_row_fold_to_one_alef():
+    check("ءءآ", "ا")
+
+
 def test_hamza_after_a_first_alef_is_one_with_it():
     check("أَءِنَّكَ", normalize("أإنك"))
     check("أءنك", "انك")
