@@ -13,6 +13,12 @@ The table gives the out-of-fold MAP@10 and MRR@10 over all questions and, for ea
 configuration but the first, a paired randomisation test against the first: signs of
 the per-question AP (and RR) differences flipped at random 10,000 times (fixed seed),
 p two-sided. The table of what was tried is kept in docs/relevance.md.
+
+Lines named ``rerank ...`` (``learned()``) are the question re-ranking of
+``search.rerank``: in each fold its related-root table and model are fitted on the 4
+other folds (``bench/fit_rerank.py``: the model on cross-fitted features), the held-out
+questions re-ranked with them, and the fold's no-answer threshold chosen on the other
+folds' cross-fitted run, so no choice sees the questions it is scored on.
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from search import index, related
-from search.evaluation import (NO_ANSWER, SPLITS, load_collection, load_qrels, load_questions,
+from search import index, related, rerank
+from search.evaluation import (DEPTH, NO_ANSWER, SPLITS, load_collection, load_qrels, load_questions,
                                qpc_passages, run_questions, score_run, task_files)
 from search.ranking import Ranking
 
+import fit_rerank  # bench/: the re-ranking's fitting procedure
 from relevance import patched  # bench/: the same patching as the relevance table
 
 FOLDS = 5
@@ -42,7 +49,8 @@ THRESHOLDS = tuple(round(0.1 * step, 1) for step in range(0, 81))
 def configurations():
     """name -> (Ranking, context patching ``search.related``'s table settings)."""
     none = contextlib.nullcontext
-    configs = {"shipped": (Ranking(), none), "root weight 0": (Ranking(root_weight=0.0), none)}
+    configs = {"engine": (Ranking(), none),
+               "root weight 0": (Ranking(root_weight=0.0), none)}
     for weight in (0.1, 0.2, 0.3, 0.5, 1.0):
         configs[f"related {weight}"] = (Ranking(related_weight=weight), none)
     settings = {"stems": {"BY_ROOT": False}, "top 3": {"NEIGHBOURS": 3},
@@ -55,8 +63,70 @@ def configurations():
     for weight in (0.05, 0.1, 0.15, 0.2, 0.3):
         for label, values in settings.items():
             configs[f"related {weight} {label}"] = (
-                Ranking(related_weight=weight), lambda v=values: patched(related, **v))
+                Ranking(related_weight=weight),
+                lambda v=values: patched(related, **v))
     return configs
+
+
+def learned():
+    """name -> options of a learned re-ranking (``search.rerank``, ``bench/fit_rerank.py``),
+    fitted in each fold on the 4 other folds' questions: the features used, the L2
+    weight, the passages re-ranked, related roots kept per root, and whether Task B's
+    question-passage pairs are added to the training (unless their question is held out)."""
+    base = fit_rerank.DEFAULTS
+    lexical = tuple(f for f in rerank.FEATURES if f != "learned")
+    table = {"rerank": base, "rerank lexical": {**base, "features": lexical},
+             "rerank score+learned": {**base, "features": ("score", "learned")},
+             "rerank base+learned": {**base, "features": ("base", "learned")},
+             "rerank pairwise only": {**base, "ascent": False},
+             "rerank base+learned depth 30": {**base, "features": ("base", "learned"),
+                                              "depth": 30},
+             "rerank base+learned keep 200": {**base, "features": ("base", "learned"),
+                                              "keep": 200},
+             "rerank base+learned + task b": {**base, "features": ("base", "learned"),
+                                              "task_b": True},
+             "rerank lexical pairwise only": {**base, "features": lexical, "ascent": False}}
+    for l2 in (0.1, 10.0):
+        table[f"rerank l2 {l2:g}"] = {**base, "l2": l2}
+    for depth in (10, 30):
+        table[f"rerank depth {depth}"] = {**base, "depth": depth}
+    for keep in (20, 200):
+        table[f"rerank keep {keep}"] = {**base, "keep": keep}
+    table["rerank + task b"] = {**base, "task_b": True}
+    for name in lexical:
+        table[f"rerank without {name}"] = {
+            **base, "features": tuple(f for f in rerank.FEATURES if f != name)}
+    return table
+
+
+def reranked_run(candidates, model, depth: int):
+    """The run of ``candidates`` with each question's first ``depth`` re-ordered by
+    ``model`` (None: the engine's order), scores handed out as the product does."""
+    run = {}
+    for qid, (ids, values) in candidates.items():
+        ids, values = ids[:depth], values[:depth]
+        if not ids:
+            run[qid] = [(NO_ANSWER, 0.0)]
+            continue
+        entries = [(pid, float(np.expm1(row[0])), "") for pid, row in zip(ids, values)]
+        order = rerank.order(model, values) if model is not None else np.arange(len(ids))
+        run[qid] = [(pid, score) for pid, score, _ in rerank.rescored(entries, order)][:DEPTH]
+    return run
+
+
+def learned_runs(options, data, folds):
+    """One run per fold: its questions ranked by the table and model fitted on the other
+    folds (``fit_rerank.fit``), the other folds' questions by the model and tables that
+    did not see them (cross-fitted), on which the fold's no-answer threshold is chosen."""
+    runs = []
+    for held in folds:
+        held_set = set(held)
+        training = [qid for qid in sorted(data.qrels) if qid not in held_set]
+        table, model, crossed = fit_rerank.fit(data, training, options,
+                                               {data.texts[qid] for qid in held})
+        candidates = {**crossed, **data.candidates(held, table, options["depth"])}
+        runs.append(reranked_run(candidates, model, options["depth"]))
+    return runs
 
 
 def thresholded(run, threshold: float):
@@ -72,10 +142,12 @@ def folds_of(qids: list[str], seed: int) -> list[list[str]]:
     return [shuffled[number::FOLDS] for number in range(FOLDS)]
 
 
-def cross_validate(run, qrels, folds) -> dict:
-    """Out-of-fold per-question AP and RR, and the threshold each fold chose."""
+def cross_validate(run, qrels, folds, runs=None) -> dict:
+    """Out-of-fold per-question AP and RR, and the threshold each fold chose
+    (``runs``: one run per fold, a learned ranking fitted without that fold)."""
     per_query, chosen = {}, []
-    for held in folds:
+    for number, held in enumerate(folds):
+        run = runs[number] if runs is not None else run
         held_set = set(held)
         training = {qid: judged for qid, judged in qrels.items() if qid not in held_set}
 
@@ -108,7 +180,8 @@ def main(argv=None) -> int:
     parser.add_argument("--per-query", help="write per-question AP/RR (TSV) here")
     args = parser.parse_args(argv)
     table = configurations()
-    names = args.configs.split(",") if args.configs else list(table)
+    fitted = learned()
+    names = args.configs.split(",") if args.configs else list(table) + list(fitted)
     files = {split: task_files(args.data_dir, split) for split in SPLITS}
     collection = load_collection(files["train"][0])
     questions, qrels = {}, {}
@@ -124,13 +197,20 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="cv-") as scratch:
         folder = Path(scratch) / "index"
         index.Index.build_from_passages(qpc_passages(collection), folder, roots=True).close()
+        data = None
         for name in names:
-            ranking, context = table[name]
-            with context():
-                opened = index.Index.open(folder, ranking=ranking)
-                run = run_questions(opened, questions, None)
-                opened.close()
-            result = cross_validate(run, qrels, folds)
+            if name in fitted:
+                if data is None:
+                    data = fit_rerank.Data(args.data_dir, folder)
+                result = cross_validate(None, qrels, folds,
+                                        learned_runs(fitted[name], data, folds))
+            else:
+                ranking, context = table[name]
+                with context():
+                    opened = index.Index.open(folder, ranking=ranking)
+                    run = run_questions(opened, questions, None)
+                    opened.close()
+                result = cross_validate(run, qrels, folds)
             ap = np.array([result["per_query"][qid]["ap"] for qid in order])
             rr = np.array([result["per_query"][qid]["rr"] for qid in order])
             rows[name] = (ap, rr)

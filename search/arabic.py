@@ -172,6 +172,9 @@ ARTICLE_PREFIXES = _longest_first(
 #: Endings that make a name's adjective or drop it, normalised (ة is ه): أمريكا, أمريكي,
 #: أمريكية. A word the index lacks is searched as the forms these endings relate it to.
 RELATED_ENDINGS = ("ا", "ي", "يه", "ه")
+#: A query ending with one of these is a question (``search.rerank.is_question``).
+ARABIC_QUESTION_MARK = "\u061f"
+QUESTION_MARKS = (ARABIC_QUESTION_MARK, "?")
 
 # One translate table for rules 3-6: a single pass over the word.
 _FOLD_TABLE = str.maketrans(

@@ -14,12 +14,13 @@ import threading
 import time
 
 import numpy as np
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as windex
 
-from . import relax, storage, writer
+from . import relax, rerank, storage, writer
 from .analysis import default_stopwords
 from .engine import Engine, top
 from .errors import QueryError, SearchError, UnknownSourceError
@@ -84,6 +85,8 @@ class Index:
     """
 
     def __init__(self, index_dir, generation: Path, ranking: Ranking = DEFAULT):
+        if ranking.rerank_model:  # a re-ranking that cannot be read fails at open
+            rerank.load(ranking.rerank_model)
         self.index_dir = Path(index_dir)
         self.ranking = ranking
         self._lock = threading.Lock()
@@ -266,6 +269,14 @@ class Index:
             except QueryError:  # nothing but frame words: the strict reading stands
                 loose = None
         found = relax.find(current.engine, strict, loose, match, ranking)
+        if loose is not None and ranking.rerank_model and rerank.is_question(query):
+            fitted = rerank.load(ranking.rerank_model)
+            model = fitted.model
+            docnums, entries, values = rerank.candidates(
+                current.engine, loose, found, learned=self._learned(current, fitted.related),
+                wanted=model.features)
+            if len(entries) > 1:
+                found = found.reordered(rerank.rescored(entries, rerank.order(model, values)))
         return strict, loose, found
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
@@ -414,6 +425,31 @@ class Index:
         engine = current.engine
         return [(engine.stored_fields(docnum)["id"], score / divisor)
                 for docnum, score, _step in found.ranked(limit, engine.columns.source_of)]
+
+    @staticmethod
+    def _learned(current, related):
+        """What the re-ranking's learned feature reads: roots, analyzer, related roots
+        (None: no roots or no table, the feature stays 0)."""
+        if current.roots is None or related is None:
+            return None
+        return current.roots, current.analyzer, related
+
+    def question_candidates(self, query: str, depth: int = rerank.DEPTH,
+                            ranking: Ranking | None = None, related=None):
+        """(passage ids, ``rerank.FEATURES`` matrix) of the first ``depth`` passages of
+        ``query`` read as a question, in the engine's order before any re-ranking: what
+        the re-ranking model is trained and measured on (``bench/cv.py``). ``related``:
+        the ``associations.Associations`` to score with (None: the learned feature is 0)."""
+        current, local = self._thread()
+        ranking = ranking or self.ranking
+        _strict, loose, found = self._find(current, local, query, "auto", (),
+                                           dataclasses.replace(ranking, rerank_model=None))
+        if loose is None:
+            return [], np.zeros((0, len(rerank.FEATURES)))
+        docnums, _entries, values = rerank.candidates(current.engine, loose, found, depth,
+                                                      self._learned(current, related))
+        engine = current.engine
+        return [engine.stored_fields(int(d))["id"] for d in docnums], values
 
     def document(self, source: str, query: str | None = None, around: int | None = None,
                  window: int = 200) -> Document:

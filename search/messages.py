@@ -171,6 +171,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "تعذّرت قراءة {source} نصًّا ({reason}): احفظه بترميز UTF-8 أو انقله خارج مجلد النصوص.",
         "{source}: cannot read as text ({reason}); save it as UTF-8 or move it out of the corpus",
     ),
+    # -- the question re-ranking (search/rerank.py) -----------------------------------------
+    "rerank_model_unreadable": (
+        "تعذّرت قراءة نموذج إعادة الترتيب في {path} ({reason}): درّب نموذجًا بالأمر {command} "
+        "ثم اذكر مجلده.",
+        "cannot read the re-ranking model in {path} ({reason}): fit one with "
+        "`python bench/fit_rerank.py DATA --out DIR` and point Ranking.rerank_model at DIR",
+    ),
     # -- concordance and frequency (search/concordance.py) ----------------------------------
     "roots_needed": (
         "عدّ الكلمات بجذرها يحتاج إلى فهرس مبني بالجذور: أعد بناءه بالأمر {command}",
@@ -268,6 +275,7 @@ COMMANDS = {
     "cluster_index_missing": "arabic-search index CORPUS --index {index} --shards N --cluster ADDRESS",
     "cluster_needs_dask": "pip install 'arabic-search[cluster]'",
     "cluster_no_workers": "dask worker SCHEDULER_ADDRESS",
+    "rerank_model_unreadable": "python bench/fit_rerank.py DATA --out DIR",
 }
 
 #: Examples quoted in messages: operators and Arabic words, never translated.

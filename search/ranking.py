@@ -49,6 +49,12 @@ class Ranking:
     #: A word group's forms are summed, then saturated once (False: each form scored on
     #: its own with the group's IDF, then summed: kept to compare in bench/relevance.py).
     saturate_once: bool = True
+    #: Questions (``search.rerank.is_question``): re-order the first passages with the
+    #: learned model in this folder (or model file), the one ``bench/fit_rerank.py
+    #: --out DIR`` writes (``search.rerank.load``); None: off. No model ships in the
+    #: package (Qur'an QA's licence), and off is the default: the gain was not
+    #: significant under cross-validation (docs/relevance.md).
+    rerank_model: str | None = None
     #: Questions: answer "no answer" when the top score per question word is lower
     #: (tuned on train for the mean of MAP@10 and MRR@10).
     no_answer_threshold: float = 2.1

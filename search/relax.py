@@ -22,7 +22,7 @@ which words it lacks; the result says which step answered first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,15 +47,24 @@ class Matches:
     partner: dict            # first passage of a neighbour pair -> the second
     units: tuple[np.ndarray, ...]  # per required unit: the passages holding it (sorted)
     unit_texts: tuple[str, ...]
+    #: Passages ranked before the steps, in this order (a question's re-ranked first
+    #: passages: ``search.rerank``).
+    first: tuple[int, ...] = ()
 
     def ranked(self, count: int, source_of=None) -> list[tuple[int, float, str]]:
-        """The ``count`` best (passage, score, step): by step, then score, then (with
-        ``source_of``) source name, then passage: ``engine.top``'s order within a step."""
+        """The ``count`` best (passage, score, step): ``first``, then by step, then score,
+        then (with ``source_of``) source name, then passage: ``engine.top``'s order
+        within a step."""
         if count <= 0 or not len(self.ids):
             return []
-        found = []
+        at = np.searchsorted(self.ids, np.array(self.first, dtype=np.int64))
+        found = [(docnum, float(self.scores[i]), STEPS[self.steps[i]])
+                 for docnum, i in zip(self.first[:count], at.tolist())]
+        rest = ~np.isin(self.ids, self.first) if self.first else True
         for number, step in enumerate(STEPS):
-            chosen = self.steps == number
+            if len(found) >= count:
+                break
+            chosen = (self.steps == number) & rest
             if not chosen.any():
                 continue
             for docnum, score in top(self.ids[chosen], self.scores[chosen], count - len(found),
@@ -78,7 +87,15 @@ class Matches:
         kept = set(ids.tolist())
         return Matches(ids, self.scores[keep], self.steps[keep],
                        {a: b for a, b in self.partner.items() if a in kept},
-                       self.units, self.unit_texts)
+                       self.units, self.unit_texts, tuple(d for d in self.first if d in kept))
+
+    def reordered(self, entries: list[tuple[int, float, str]]) -> "Matches":
+        """These matches with ``entries`` (passage, score, step) ranked first, in that
+        order, with those scores."""
+        scores = self.scores.copy()
+        docnums = np.array([docnum for docnum, _score, _step in entries], dtype=np.int64)
+        scores[np.searchsorted(self.ids, docnums)] = [score for _d, score, _s in entries]
+        return replace(self, scores=scores, first=tuple(docnums.tolist()))
 
     def step_totals(self) -> dict[str, int]:
         counts = np.bincount(self.steps, minlength=len(STEPS))
