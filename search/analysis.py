@@ -16,6 +16,11 @@ The chain, and why it is in this order:
    (``stem=False``): it keeps one normalised word per position and finds the words
    sharing a stem at query time (``stemgroups``), which costs half the postings.
 
+The passage index's ``surface`` field runs the same steps 1, 2 and 4, remembering each
+word as written (``SurfaceFilter``): its terms are ``TERM SURFACE`` (the text term, a
+space, ``spelling.surface`` of the word), so a text term's written forms are neighbours
+in the sorted vocabulary, and a query that insists on marks or hamza picks among them.
+
 Every class is module-level with picklable state: Whoosh pickles the schema, analyzer
 included, into the index. ``ANALYZER_VERSION`` is a digest of the rules that decide the
 index's terms (the code of this module, ``arabic`` and ``variants``, without docstrings or
@@ -36,13 +41,14 @@ from whoosh.analysis import Composable, Filter, Tokenizer
 from whoosh.analysis.acore import Token
 
 from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings
+from .spelling import surface
 from .stemmer import STEMMERS
 from .variants import stem_of, stem_variants, word_variants
 
 #: The modules and data files whose rules decide the index's terms. The stemmer is not
 #: one: the passage index keeps whole words and groups them by stem at query time.
-RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "stopwords.txt", "variants.txt",
-              "rasm.txt")
+RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "spelling.py", "stopwords.txt",
+              "variants.txt", "rasm.txt")
 
 
 def code_of(source: str) -> str:
@@ -227,6 +233,41 @@ class LightStemFilter(Filter):
                 seen.add(term)
                 token.text = term
                 yield token
+
+
+#: Between a surface term's text term and its written form (no term holds a space).
+SURFACE_SEPARATOR = " "
+
+
+class SurfaceFilter(Filter):
+    """Files each word's written form under its text terms: the first instance, before
+    spelling, remembers the word; the second, at the end, writes ``TERM SURFACE``.
+
+    >>> chain = ArabicTokenizer() | SurfaceFilter() | SpellingFilter() | SurfaceFilter(True)
+    >>> [t.text for t in chain("عِلْمٌ")]
+    ['علم عِلْمٌ']
+    """
+
+    def __init__(self, write=False):
+        self.write = write
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.write == other.write
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if self.write:
+                token.text = token.text + SURFACE_SEPARATOR + token.surface
+            else:
+                token.surface = surface(token.text)
+            yield token
+
+
+def surface_analyzer() -> Composable:
+    """The ``surface`` field's analyzer: each word's text terms (as
+    ``passage_analyzer``'s), each joined to the word as written (``SurfaceFilter``)."""
+    return (ArabicTokenizer() | SurfaceFilter() | SpellingFilter() | NameVariantFilter()
+            | SurfaceFilter(write=True))
 
 
 def passage_analyzer() -> Composable:
