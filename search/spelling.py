@@ -29,6 +29,7 @@ import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .errors import QueryError
 from .arabic import (
     ALEF, ALEF_MADDA, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS, INVISIBLE_CONTROLS,
     LOOKALIKE_FOLDS, SMALL_LETTERS, SPELLING_CHOICES, TATWEEL, VOWEL_MARK_FORMS,
@@ -181,6 +182,34 @@ def compatible(typed: str, written: str, exact: frozenset[str]) -> bool:
     if "form" in exact and kinds & {"clitic", "stem"}:
         return False
     return not kinds & (exact - {"diacritics", "form"})
+
+
+def exact_options(values) -> frozenset[str]:
+    """The exact options of a query, from a comma list (``"hamza,form"``) or names;
+    QueryError ``exact_unknown`` for a name not in ``EXACT``.
+
+    >>> sorted(exact_options("hamza, form")), exact_options(None)
+    (['form', 'hamza'], frozenset())
+    """
+    if not values:
+        return frozenset()
+    if isinstance(values, str):
+        values = values.split(",")
+    found = set()
+    for value in values:
+        for name in str(value).split(","):
+            name = name.strip()
+            if not name:
+                continue
+            if name not in EXACT:
+                raise QueryError("exact_unknown", value=name, choices=", ".join(EXACT))
+            found.add(name)
+    return frozenset(found)
+
+
+def in_order(exact) -> tuple[str, ...]:
+    """Exact options in ``EXACT``'s order (how results report them)."""
+    return tuple(name for name in EXACT if name in exact)
 
 
 def has_marks(word: str) -> bool:
