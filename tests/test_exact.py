@@ -191,3 +191,21 @@ def test_site_ticks_the_options_and_keeps_them_in_links(client):
     assert 'value="hamza" class="auto-submit">' in page
     assert 'name="exact" value="form"' in page  # kept by the other forms
     assert "exact=diacritics&amp;exact=form" in page  # kept by links (documents, pages)
+
+
+def test_help_page_explains_each_option_with_a_working_example(client):
+    page = client.get("/help").get_data(as_text=True)
+    for name in ("diacritics", "hamza", "ta_marbuta", "alef_maqsura", "form"):
+        assert f"exact={name}" in page
+    assert client.get("/?q=%D8%B3%D8%A3%D9%84&exact=hamza").status_code == 200
+
+
+def test_an_update_records_the_written_forms_of_new_files(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"saal.txt": SPELLINGS["saal.txt"]})
+    index = Index.build(corpus, tmp_path / "index")
+    assert sources(index, "سال", exact="hamza") == []
+    write_corpus(corpus, {"sal.txt": SPELLINGS["sal.txt"]})
+    index.update(corpus)
+    index = Index.open(tmp_path / "index")
+    assert sources(index, "سال", exact="hamza") == ["sal.txt"]
+    assert sources(index, "سأل", exact="hamza") == ["saal.txt"]

@@ -79,6 +79,16 @@ OPERATORS = (
     ("الدف*", "الكلمات التي تبدأ بـ«الدف»، مثل الدفاع والدفعة (حرفان على الأقل قبل النجمة)."),
     # New operators go here, one (example, explanation) row each.
 )
+#: The help page's examples of the exact options: (query, options ticked, what it finds).
+EXACT_EXAMPLES = (
+    ("عِلْم", (), "بلا خيار: التشكيل المكتوب يقدّم ما يوافقه، فتجد عِلْم وعَلَم وعَلِمَ، وعِلْم أولًا."),
+    ("عَلم", ("diacritics",), "التشكيل كما كتبته: تجد عَلَم وعَلِمَ وما لم يُشكَّل، ولا تجد عِلْم. "
+                             "والكلمة بلا تشكيل تجد كل شيء."),
+    ("سأل", ("hamza",), "الهمزة كما كتبتها: «سأل» لا تجد «سال»."),
+    ("مدرسة", ("ta_marbuta",), "التاء المربوطة: «مدرسة» لا تجد «مدرسه»."),
+    ("مستشفى", ("alef_maqsura",), "الألف المقصورة: «مستشفى» لا تجد «مستشفي»."),
+    ("الكتاب", ("form",), "الكلمة نفسها: «الكتاب» لا تجد «والكتاب» ولا «كتابهم»."),
+)
 
 #: Choices offered for the number of hits per page.
 PER_PAGE_CHOICES = (10, 20, 50)
@@ -369,7 +379,8 @@ def search():
 @bp.route("/help")
 def help_page():
     """How to write a query: each operator with an example that links to its search."""
-    return render_template("help.html", query="", operators=OPERATORS)
+    return render_template("help.html", query="", operators=OPERATORS,
+                           exact_examples=EXACT_EXAMPLES, exact_labels=EXACT_LABELS)
 
 
 @bp.route("/doc/<path:source>")
