@@ -135,14 +135,13 @@ def search_command(query, index_dir, sources, page, per_page, match, exact, as_j
         if not cluster:
             return Index.open(index_dir).search(query, page=page, per_page=per_page,
                                                 sources=sources, match=match, exact=exact)
-        if exact:
-            raise click.UsageError("--exact searches one index, not a --cluster")
         from .cluster import ClusterIndex
 
         # A cluster answers with every word required (the "all" step).
         index = ClusterIndex.open(index_dir, cluster)
         try:
-            return index.search(query, page=page, per_page=per_page, sources=sources)
+            return index.search(query, page=page, per_page=per_page, sources=sources,
+                                exact=exact)
         finally:
             index.close()
 

@@ -98,14 +98,18 @@ class Engine:
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, weights) of a term, sorted by document number."""
+        return self._cached_list(term, self._read_postings, term)
+
+    def _cached_list(self, key, read, *args) -> tuple[np.ndarray, np.ndarray]:
+        """``read(*args)``, kept under ``key`` in the cache bounded by CACHE_POSTINGS."""
         with self._lock:
-            found = self._cache.get(term)
+            found = self._cache.get(key)
             if found is not None:
-                self._cache.move_to_end(term)
+                self._cache.move_to_end(key)
                 return found
-        found = self._read_postings(term)
+        found = read(*args)
         with self._lock:
-            self._cache[term] = found
+            self._cache[key] = found
             self._cached += len(found[0])
             while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
                 _, (ids, _weights) = self._cache.popitem(last=False)
@@ -132,17 +136,8 @@ class Engine:
         """(document numbers, weights) of the written forms of ``term`` that satisfy
         ``exact`` for the word ``typed`` (``spelling.compatible``), summed per document;
         ``vocalised``: only forms written with marks. Cached with the text postings."""
-        key = (term, typed, exact, vocalised)
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
-        found = self._read_written(term, typed, exact, vocalised)
-        with self._lock:
-            self._cache[key] = found
-            self._cached += len(found[0])
-        return found
+        return self._cached_list((term, typed, exact, vocalised), self._read_written, term,
+                                 typed, exact, vocalised)
 
     def _read_written(self, term: str, typed: str, exact: frozenset[str], vocalised: bool):
         if self.surfaces is None:  # no written forms recorded: the text postings

@@ -29,12 +29,12 @@ import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import QueryError
 from .arabic import (
-    ALEF, ALEF_MADDA, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS, INVISIBLE_CONTROLS,
-    LOOKALIKE_FOLDS, SMALL_LETTERS, SPELLING_CHOICES, TATWEEL, VOWEL_MARK_FORMS,
-    VOWEL_MARKS, DIACRITICS, compose, uthmani_letters,
+    ALEF, ALEF_MADDA, DIACRITICS, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS,
+    INVISIBLE_CONTROLS, LOOKALIKE_FOLDS, SMALL_LETTERS, SPELLING_CHOICES, TATWEEL,
+    VOWEL_MARK_FORMS, VOWEL_MARKS, compose, uthmani_letters,
 )
+from .errors import QueryError
 
 #: What a query may insist on, in the order they are shown.
 EXACT = ("diacritics", "hamza", "ta_marbuta", "alef_maqsura", "form")
