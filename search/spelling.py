@@ -11,7 +11,7 @@ pair of words at a time:
    (``arabic.VOWEL_MARK_FORMS``), a hamza on a tatweel seat on its modern seat.
 2. The surface form is cut into letters, each with its marks; an Uthmani small letter
    (``arabic.SMALL_LETTERS``: ٰ ۥ ۦ) is a letter that may be absent from the other word,
-   and Uthmani ءا is one letter, آ.
+   and Uthmani ءا (or a seated hamza before alef, أا) is one letter, آ.
 3. The two words' letters are aligned on their folded forms (``difflib``: the longest
    common runs), so a written word may carry clitics or another ending.
 4. Aligned letters written apart differ by the kind ``arabic.SPELLING_CHOICES`` and
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .arabic import (
-    ALEF, ALEF_MADDA, DIACRITICS, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS,
+    ALEF, ALEF_HAMZA_ABOVE, ALEF_MADDA, DIACRITICS, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS,
     INVISIBLE_CONTROLS, LOOKALIKE_FOLDS, SMALL_LETTERS, SPELLING_CHOICES, TATWEEL,
     VOWEL_MARK_FORMS, VOWEL_MARKS, compose, uthmani_letters,
 )
@@ -90,8 +90,8 @@ def letters(word: str) -> tuple[Letter, ...]:
                 found[-1][1].add(char)
         elif char in SMALL_LETTERS:
             found.append([SMALL_LETTERS[char], set(), True])
-        elif char == ALEF and found and found[-1][0] == HAMZA:
-            found[-1][0] = ALEF_MADDA  # Uthmani ءا is the madda آ
+        elif char == ALEF and found and found[-1][0] in (HAMZA, ALEF_HAMZA_ABOVE):
+            found[-1][0] = ALEF_MADDA  # Uthmani ءا (and ـَٔا, seated: أا) is the madda آ
         else:
             found.append([char, set(), False])
     return tuple(Letter(written, _ALIGNED_AS.get(written, written).casefold(),
@@ -122,12 +122,17 @@ def _unaligned(kinds: set, typed: tuple, written: tuple, start: bool, end: bool)
         kinds.add("stem")
 
 
+def _stretches(word: str) -> int:
+    return uthmani_letters(compose(word)).count(TATWEEL)
+
+
 @lru_cache(maxsize=200_000)
 def _compare(typed: str, written: str) -> tuple[frozenset[str], bool]:
     """(kinds of difference, whether every mark typed agrees with the written ones)."""
     ours, theirs = letters(typed), letters(written)
     kinds: set[str] = set()
-    if typed.count(TATWEEL) != written.count(TATWEEL):
+    # A tatweel carrying an Uthmani hamza is its seat, not a stretch.
+    if _stretches(typed) != _stretches(written):
         kinds.add("tatweel")
     agree = True
     matcher = difflib.SequenceMatcher(None, [l.key for l in ours], [l.key for l in theirs],

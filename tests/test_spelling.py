@@ -87,6 +87,8 @@ def test_alef_forms_without_a_hamza_difference():
 
 def test_uthmani_hamza_before_alef_is_the_madda():
     assert kinds("آدم", "ءَادَمُ") == ["diacritics"]
+    assert kinds("الآخرة", "ٱلْـَٔاخِرَةِ") == ["alef", "diacritics"]
+    assert compatible("الآخرة", "ٱلْـَٔاخِرَةِ", frozenset({"form", "hamza"}))
 
 
 def test_ta_marbuta_and_alef_maqsura():
