@@ -18,7 +18,7 @@ The chain, and why it is in this order:
 
 The passage index's ``surface`` field runs the same steps 1, 2 and 4, remembering each
 word as written (``SurfaceFilter``): its terms are ``TERM SURFACE`` (the text term, a
-space, ``spelling.surface`` of the word), so a text term's written forms are neighbours
+space, ``arabic.surface`` of the word), so a text term's written forms are neighbours
 in the sorted vocabulary, and a query that insists on marks or hamza picks among them.
 
 Every class is module-level with picklable state: Whoosh pickles the schema, analyzer
@@ -40,15 +40,14 @@ from importlib import resources
 from whoosh.analysis import Composable, Filter, Tokenizer
 from whoosh.analysis.acore import Token
 
-from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings
-from .spelling import surface
+from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings, surface
 from .stemmer import STEMMERS
 from .variants import stem_of, stem_variants, word_variants
 
 #: The modules and data files whose rules decide the index's terms. The stemmer is not
 #: one: the passage index keeps whole words and groups them by stem at query time.
-RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "spelling.py", "stopwords.txt",
-              "variants.txt", "rasm.txt")
+RULE_FILES = ("arabic.py", "analysis.py", "variants.py", "stopwords.txt", "variants.txt",
+              "rasm.txt")
 
 
 def code_of(source: str) -> str:

@@ -25,6 +25,11 @@ rule may change the length of a word without moving any highlight. The rules, in
 Hamza on waw and yeh (ؤ ئ) is kept: folding them to و/ي merges different words
 (سؤال/سوال) and measured no gain on the evaluation set (see ``docs/relevance.md``).
 
+``surface(word)`` is the other end: the word as its writer chose to write it (marks,
+hamza seats, ة, ى, clitics), less only what no reader tells apart (rule 1's forms,
+tatweel, controls, look-alikes, annotation marks; Uthmani vowel encodings read as the
+standard marks). The index records it beside the search form; ``spelling`` compares it.
+
 Quranic text drops a long vowel that modern spelling writes (ٱلْكِتَٰبُ = الكتاب) but also
 writes one that modern spelling drops (ذَٰلِكَ = ذلك), so ``spellings(word)`` gives both
 readings of a word with a dagger alef or small waw/yeh; indexing both lets a modern query
@@ -339,3 +344,24 @@ def is_arabic_letter(char: str) -> bool:
     [True, False, False, False]
     """
     return char in ARABIC_LETTERS
+
+
+# Uthmani vowel encodings to the standard marks; look-alikes to their letters; the rest
+# of the marks (annotation, pause signs, stray hamza and madda marks) and controls gone.
+_SURFACE_TABLE = str.maketrans({
+    **{c: None for c in DIACRITICS if c not in VOWEL_MARKS and c not in SMALL_LETTERS},
+    **{c: None for c in INVISIBLE_CONTROLS}, TATWEEL: None,
+    **LOOKALIKE_FOLDS, **VOWEL_MARK_FORMS,
+})
+
+
+@lru_cache(maxsize=200_000)
+def surface(word: str) -> str:
+    """The word as written, less the differences no reader makes (see ``VOWEL_MARKS``).
+
+    >>> surface("ٱلْعِلْـمُ")
+    'ٱلْعِلْمُ'
+    >>> surface("بِسۡمِ")
+    'بِسْمِ'
+    """
+    return uthmani_letters(compose(word)).translate(_SURFACE_TABLE)

@@ -5,10 +5,11 @@ Search folds spellings together (``arabic.normalize``): عِلْم, عَلَم a
 word to it, and so are سأل and سال. This module puts back what folding forgot, for one
 pair of words at a time:
 
-1. Each word is read as its *surface form* (``surface``): the word as written, less what
-   no reader tells apart: tatweel, invisible controls, Persian look-alikes, Quranic
-   annotation marks; Uthmani vowel encodings read as the standard marks
-   (``arabic.VOWEL_MARK_FORMS``), a hamza on a tatweel seat on its modern seat.
+1. Each word is read as its *surface form* (``arabic.surface``, the form the index
+   records): the word as written, less what no reader tells apart: tatweel, invisible
+   controls, Persian look-alikes, Quranic annotation marks; Uthmani vowel encodings read
+   as the standard marks (``arabic.VOWEL_MARK_FORMS``), a hamza on a tatweel seat on its
+   modern seat.
 2. The surface form is cut into letters, each with its marks; an Uthmani small letter
    (``arabic.SMALL_LETTERS``: ٰ ۥ ۦ) is a letter that may be absent from the other word,
    and Uthmani ءا (or a seated hamza before alef, أا) is one letter, آ.
@@ -30,9 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .arabic import (
-    ALEF, ALEF_HAMZA_ABOVE, ALEF_MADDA, DIACRITICS, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS,
-    INVISIBLE_CONTROLS, LOOKALIKE_FOLDS, SMALL_LETTERS, SPELLING_CHOICES, TATWEEL,
-    VOWEL_MARK_FORMS, VOWEL_MARKS, compose, uthmani_letters,
+    ALEF, ALEF_HAMZA_ABOVE, ALEF_MADDA, DIGIT_FOLDS, ENCLITICS, HAMZA, HAMZA_SEATS,
+    SMALL_LETTERS, SPELLING_CHOICES, TATWEEL, VOWEL_MARKS, compose, surface, uthmani_letters,
 )
 from .errors import QueryError
 
@@ -42,28 +42,9 @@ EXACT = ("diacritics", "hamza", "ta_marbuta", "alef_maqsura", "form")
 KINDS = ("diacritics", "hamza", "alef", "ta_marbuta", "alef_maqsura", "tatweel", "digits",
          "clitic", "stem")
 
-# Uthmani vowel encodings to the standard marks; look-alikes to their letters; the rest
-# of the marks (annotation, pause signs, stray hamza and madda marks) and controls gone.
-_SURFACE_TABLE = str.maketrans({
-    **{c: None for c in DIACRITICS if c not in VOWEL_MARKS and c not in SMALL_LETTERS},
-    **{c: None for c in INVISIBLE_CONTROLS}, TATWEEL: None,
-    **LOOKALIKE_FOLDS, **VOWEL_MARK_FORMS,
-})
 _CHOICE_OF = {letter: kind for kind, table in SPELLING_CHOICES.items() for letter in table}
 _ALIGNED_AS = {letter: base for table in SPELLING_CHOICES.values()
                for letter, base in table.items()} | DIGIT_FOLDS
-
-
-@lru_cache(maxsize=200_000)
-def surface(word: str) -> str:
-    """The word as written, less the differences no reader makes (rule 1).
-
-    >>> surface("ٱلْعِلْـمُ")
-    'ٱلْعِلْمُ'
-    >>> surface("بِسۡمِ")
-    'بِسْمِ'
-    """
-    return uthmani_letters(compose(word)).translate(_SURFACE_TABLE)
 
 
 @dataclass(frozen=True)

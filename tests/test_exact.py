@@ -209,3 +209,10 @@ def test_an_update_records_the_written_forms_of_new_files(tmp_path):
     index = Index.open(tmp_path / "index")
     assert sources(index, "سال", exact="hamza") == ["sal.txt"]
     assert sources(index, "سأل", exact="hamza") == ["saal.txt"]
+
+
+def test_the_site_labels_every_option_in_order():
+    from search.spelling import EXACT
+    from web.views import EXACT_LABELS
+
+    assert tuple(EXACT_LABELS) == EXACT

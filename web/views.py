@@ -41,7 +41,7 @@ from search.concordance import BY, concordance, frequency
 from search.concordance import SORTS as CONCORDANCE_SORTS
 from search.index import SORTS
 from search.relax import MATCHES
-from search.spelling import EXACT, exact_options, in_order
+from search.spelling import exact_options, in_order
 
 from . import get_index
 
