@@ -20,6 +20,8 @@ The passage index's ``surface`` field runs the same steps 1, 2 and 4, rememberin
 word as written (``SurfaceFilter``): its terms are ``TERM SURFACE`` (the text term, a
 space, ``arabic.surface`` of the word), so a text term's written forms are neighbours
 in the sorted vocabulary, and a query that insists on marks or hamza picks among them.
+A word written as its text term (كتاب, most words of unvocalised text) is left out: its
+occurrences are the text term's less those of its other written forms.
 
 Every class is module-level with picklable state: Whoosh pickles the schema, analyzer
 included, into the index. ``ANALYZER_VERSION`` is a digest of the rules that decide the
@@ -240,11 +242,12 @@ SURFACE_SEPARATOR = " "
 
 class SurfaceFilter(Filter):
     """Files each word's written form under its text terms: the first instance, before
-    spelling, remembers the word; the second, at the end, writes ``TERM SURFACE``.
+    spelling, remembers the word; the second, at the end, writes ``TERM SURFACE``, or
+    nothing when the word is written as the term itself.
 
     >>> chain = ArabicTokenizer() | SurfaceFilter() | SpellingFilter() | SurfaceFilter(True)
-    >>> [t.text for t in chain("عِلْمٌ")]
-    ['علم عِلْمٌ']
+    >>> [t.text for t in chain("عِلْمٌ في مدرسة")]
+    ['علم عِلْمٌ', 'مدرسه مدرسة']
     """
 
     def __init__(self, write=False):
@@ -256,6 +259,8 @@ class SurfaceFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
             if self.write:
+                if token.surface == token.text:
+                    continue
                 token.text = token.text + SURFACE_SEPARATOR + token.surface
             else:
                 token.surface = surface(token.text)

@@ -143,16 +143,27 @@ class Engine:
         if self.surfaces is None:  # no written forms recorded: the text postings
             return self._read_postings(term)
         prefix = term + SURFACE_SEPARATOR
-        parts = []
+        chosen, recorded = [], []
         for segment, offset in self.surfaces:
             for number in segment.prefix_range(prefix):
                 written = segment.term_text(number)[len(prefix):]
+                docs, weights = segment.postings(number)
+                found = (docs.astype(np.int64) + offset, weights.astype(np.float64))
+                recorded.append(found)
                 if compatible(typed, written, exact) and (not vocalised or has_marks(written)):
-                    docs, weights = segment.postings(number)
-                    parts.append((docs.astype(np.int64) + offset, weights.astype(np.float64)))
-        if len(parts) <= 1:
-            return parts[0] if parts else _EMPTY
-        return union(parts, len(self.columns.live))
+                    chosen.append(found)
+        if not vocalised and compatible(typed, term, exact):
+            # The word written as the term itself is not recorded: the term's occurrences
+            # less those of its other written forms (each occurrence has one).
+            ids, weights = self.postings(term)
+            if recorded:
+                other_ids, other_weights = union(recorded, len(self.columns.live))
+                weights = weights.copy()
+                weights[np.searchsorted(ids, other_ids)] -= other_weights
+                keep = weights > 0
+                ids, weights = ids[keep], weights[keep]
+            chosen.append((ids, weights))
+        return union(chosen, len(self.columns.live))
 
     def positions(self, term: str, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) arrays of a term's occurrences in the candidate

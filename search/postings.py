@@ -184,6 +184,7 @@ class _RecordingFieldWriter(W3FieldWriter):
         of the build time)."""
         field = term = None
         field_lengths = ()
+        scorable = False
         self._text_lengths = _document_lengths(lengths, FIELD)
         self._source_of = array("i", [-1]) * len(self._text_lengths)
         add = self.add
@@ -195,8 +196,9 @@ class _RecordingFieldWriter(W3FieldWriter):
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 field, term = fieldname, None
+                scorable = schema[fieldname].scorable
                 field_lengths = self._text_lengths if fieldname == FIELD else \
-                    _document_lengths(lengths, fieldname) if schema[fieldname].scorable else ()
+                    _document_lengths(lengths, fieldname) if scorable else ()
             if docnum == -1:  # Whoosh's marker for spelling words, which have no postings
                 continue
             if btext != term:
@@ -204,8 +206,9 @@ class _RecordingFieldWriter(W3FieldWriter):
                     self.finish_term()
                 self.start_term(btext)
                 term = btext
+            # A field without lengths (source, surface) has none to look up per posting.
             length = field_lengths[docnum] if docnum < len(field_lengths) else \
-                (lengths.doc_field_length(docnum, fieldname) or 0 if lengths else 0)
+                (lengths.doc_field_length(docnum, fieldname) or 0 if lengths and scorable else 0)
             add(docnum, weight, value if value is not None else b"", length)
         if term is not None:
             self.finish_term()

@@ -216,3 +216,15 @@ def test_the_site_labels_every_option_in_order():
     from web.views import EXACT_LABELS
 
     assert tuple(EXACT_LABELS) == EXACT
+
+
+def test_a_passage_with_both_spellings_is_found_by_each(tmp_path):
+    # Words written as their search form (سال) are not recorded one by one: they are
+    # the search form's occurrences less the other spellings' (سأل).
+    corpus = write_corpus(tmp_path / "corpus", {
+        "both.txt": "سأل عن الماء الذي سال أمس\n", "saal.txt": SPELLINGS["saal.txt"],
+        "sal.txt": SPELLINGS["sal.txt"]})
+    index = Index.build(corpus, tmp_path / "index")
+    assert set(sources(index, "سال", exact="hamza")) == {"both.txt", "sal.txt"}
+    assert set(sources(index, "سأل", exact="hamza")) == {"both.txt", "saal.txt"}
+    assert set(sources(index, "سأل")) == {"both.txt", "saal.txt", "sal.txt"}

@@ -307,7 +307,7 @@ def test_merged_arrays_are_the_segments_arrays_renumbered(tmp_path, monkeypatch,
     assert [offset for _, offset in merged] == [0]
     assert _all_postings(merged) == _all_postings(segments)
     assert _surface_postings(postings.open_surfaces(generation, merged)) == surfaces
-    assert len(surfaces) > len(_all_postings(segments)) / 2
+    assert surfaces and all(" " in term for term in surfaces)
     assert _columns(merged) == _columns(segments)
     assert_only_read_arrays_kept(generation)
 
