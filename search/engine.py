@@ -7,10 +7,10 @@ as whole arrays; every score is ``ranking.bm25`` with the node's own IDF and the
 intersection requires every part). A word group (``plan.Words``) sums its forms' weighted
 term frequencies per passage and is scored once, as one term. A group with ``exact``
 options reads, for each form, the postings of its written forms (the ``surface`` arrays)
-that ``spelling.compatible`` accepts; a word typed with marks adds the score of the
-vocalised written forms its marks agree with. Phrases and proximity read the text field's
-positions: under ``exact`` they hold in the passages that have a compatible written form
-of each word (checked per passage, not per position). Phrases and proximity
+that ``spelling.compatible`` accepts; a word typed with marks adds one bonus to the
+passages with a vocalised written form its marks agree with. Phrases and proximity read
+the text field's positions: under ``exact`` they hold in the passages that have a
+compatible written form of each word (checked per passage, not per position); they
 intersect the passages first, then read positions for those passages only. Facet counts
 over all matches are one ``bincount``.
 
@@ -355,13 +355,14 @@ class _Evaluation:
             postings = [self.engine.postings(form) for form in node.forms]
         found = self._group(node, postings, node.boost)
         if node.marks and len(found[0]) and self.ranking.marks_weight:
-            # The vocalised written forms the typed marks agree with score once more.
+            # Passages with a vocalised written form the typed marks agree with get one
+            # bonus, the same for each: they rise above the others, keeping their order.
             exact = node.exact | {"diacritics"}
-            agreeing = self._group(node, [self.engine.written_postings(form, node.typed, exact,
-                                                                       vocalised=True)
-                                          for form in node.forms],
-                                   node.boost * self.ranking.marks_weight)
-            found = union([found, agreeing], self.size)
+            ids = union([self.engine.written_postings(form, node.typed, exact, vocalised=True)
+                         for form in node.forms], self.size)[0]
+            if len(ids):
+                bonus = node.idf * node.boost * self.ranking.marks_weight
+                found = union([found, (ids, np.full(len(ids), bonus))], self.size)
         return found
 
     def _group(self, node: plan.Words, postings, boost: float):
