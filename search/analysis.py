@@ -16,6 +16,13 @@ The chain, and why it is in this order:
    (``stem=False``): it keeps one normalised word per position and finds the words
    sharing a stem at query time (``stemgroups``), which costs half the postings.
 
+The passage index's ``surface`` field runs the same steps 1, 2 and 4, remembering each
+word as written (``SurfaceFilter``): its terms are ``TERM SURFACE`` (the text term, a
+space, ``arabic.surface`` of the word), so a text term's written forms are neighbours
+in the sorted vocabulary, and a query that insists on marks or hamza picks among them.
+A word written as its text term (كتاب, most words of unvocalised text) is left out: its
+occurrences are the text term's less those of its other written forms.
+
 Every class is module-level with picklable state: Whoosh pickles the schema, analyzer
 included, into the index. ``ANALYZER_VERSION`` is a digest of the rules that decide the
 index's terms (the code of this module, ``arabic`` and ``variants``, without docstrings or
@@ -35,7 +42,7 @@ from importlib import resources
 from whoosh.analysis import Composable, Filter, Tokenizer
 from whoosh.analysis.acore import Token
 
-from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings
+from .arabic import DIACRITICS, INVISIBLE_CONTROLS, TATWEEL, normalize, spellings, surface
 from .stemmer import STEMMERS
 from .variants import stem_of, stem_variants, word_variants
 
@@ -227,6 +234,44 @@ class LightStemFilter(Filter):
                 seen.add(term)
                 token.text = term
                 yield token
+
+
+#: Between a surface term's text term and its written form (no term holds a space).
+SURFACE_SEPARATOR = " "
+
+
+class SurfaceFilter(Filter):
+    """Files each word's written form under its text terms: the first instance, before
+    spelling, remembers the word; the second, at the end, writes ``TERM SURFACE``, or
+    nothing when the word is written as the term itself.
+
+    >>> chain = ArabicTokenizer() | SurfaceFilter() | SpellingFilter() | SurfaceFilter(True)
+    >>> [t.text for t in chain("عِلْمٌ في مدرسة")]
+    ['علم عِلْمٌ', 'مدرسه مدرسة']
+    """
+
+    def __init__(self, write=False):
+        self.write = write
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.write == other.write
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if self.write:
+                if token.surface == token.text:
+                    continue
+                token.text = token.text + SURFACE_SEPARATOR + token.surface
+            else:
+                token.surface = surface(token.text)
+            yield token
+
+
+def surface_analyzer() -> Composable:
+    """The ``surface`` field's analyzer: each word's text terms (as
+    ``passage_analyzer``'s), each joined to the word as written (``SurfaceFilter``)."""
+    return (ArabicTokenizer() | SurfaceFilter() | SpellingFilter() | NameVariantFilter()
+            | SurfaceFilter(write=True))
 
 
 def passage_analyzer() -> Composable:

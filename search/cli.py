@@ -118,9 +118,13 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, clu
               help="auto: passages with every word first, then neighbouring passages that "
                    "hold them together, then passages with some of them; all: every word; "
                    "any: read QUERY as a question.")
+@click.option("--exact", default="", metavar="LIST",
+              help="What each word must keep as typed, a comma list of diacritics, hamza, "
+                   "ta_marbuta, alef_maqsura, form (no other stem or clitic): "
+                   "--exact diacritics,hamza.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @cluster_option
-def search_command(query, index_dir, sources, page, per_page, match, as_json, cluster):
+def search_command(query, index_dir, sources, page, per_page, match, exact, as_json, cluster):
     """Search the index for QUERY.
 
     Plain words (in any spelling or form): passages with all of them first; "quoted
@@ -130,13 +134,14 @@ def search_command(query, index_dir, sources, page, per_page, match, as_json, cl
     def run():
         if not cluster:
             return Index.open(index_dir).search(query, page=page, per_page=per_page,
-                                                sources=sources, match=match)
+                                                sources=sources, match=match, exact=exact)
         from .cluster import ClusterIndex
 
         # A cluster answers with every word required (the "all" step).
         index = ClusterIndex.open(index_dir, cluster)
         try:
-            return index.search(query, page=page, per_page=per_page, sources=sources)
+            return index.search(query, page=page, per_page=per_page, sources=sources,
+                                exact=exact)
         finally:
             index.close()
 

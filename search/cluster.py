@@ -297,14 +297,14 @@ class ClusterIndex:
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
                match: str = "all", sort: str = "relevance", collapse: bool = False,
-               folders=None) -> SearchResult:
+               folders=None, exact=None) -> SearchResult:
         """As ``Index.search(..., match="all")``, over every shard (no did-you-mean
         suggestion). A cluster answers the first step of matching that relaxes only
         (every word in one passage), whatever ``match`` asks for: the result's ``match``
         says so."""
         started = time.perf_counter()
         for feature, asked in (("sort=order", sort != "relevance"), ("collapse", collapse),
-                               ("folder", bool(folders))):
+                               ("folder", bool(folders)), ("exact", bool(exact))):
             if asked:
                 raise SearchError("cluster_unsupported", feature=feature)
         if not isinstance(page, int) or page < 1:

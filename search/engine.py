@@ -5,7 +5,12 @@ with their scores. Each posting list comes from the flat arrays of ``search.post
 as whole arrays; every score is ``ranking.bm25`` with the node's own IDF and the
 ``Ranking`` passed in; lists are combined with array operations (a union sums scores, an
 intersection requires every part). A word group (``plan.Words``) sums its forms' weighted
-term frequencies per passage and is scored once, as one term. Phrases and proximity
+term frequencies per passage and is scored once, as one term. A group with ``exact``
+options reads, for each form, the postings of its written forms (the ``surface`` arrays)
+that ``spelling.compatible`` accepts; a word typed with marks adds one bonus to the
+passages with a vocalised written form its marks agree with. Phrases and proximity read
+the text field's positions: under ``exact`` they hold in the passages that have a
+compatible written form of each word (checked per passage, not per position); they
 intersect the passages first, then read positions for those passages only. Facet counts
 over all matches are one ``bincount``.
 
@@ -23,8 +28,10 @@ from collections import OrderedDict
 import numpy as np
 
 from . import plan
-from .postings import Vocabulary, open_generation
+from .analysis import SURFACE_SEPARATOR
+from .postings import Vocabulary, open_generation, open_surfaces
 from .ranking import DEFAULT, Ranking, bm25
+from .spelling import compatible, has_marks
 
 #: Postings kept in the cache, in all (about 12 bytes each).
 CACHE_POSTINGS = 20_000_000
@@ -65,6 +72,7 @@ class Engine:
         self._reader = reader
         self._stored_lock = threading.Lock()
         self.segments = open_generation(folder, reader.leaf_readers())
+        self.surfaces = open_surfaces(folder, self.segments)
         arrays = [segment for segment, _ in self.segments]
         self.vocabulary = Vocabulary(arrays, reader.doc_count_all())
         self.columns = Columns(reader, self.segments)
@@ -90,14 +98,18 @@ class Engine:
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, weights) of a term, sorted by document number."""
+        return self._cached_list(term, self._read_postings, term)
+
+    def _cached_list(self, key, read, *args) -> tuple[np.ndarray, np.ndarray]:
+        """``read(*args)``, kept under ``key`` in the cache bounded by CACHE_POSTINGS."""
         with self._lock:
-            found = self._cache.get(term)
+            found = self._cache.get(key)
             if found is not None:
-                self._cache.move_to_end(term)
+                self._cache.move_to_end(key)
                 return found
-        found = self._read_postings(term)
+        found = read(*args)
         with self._lock:
-            self._cache[term] = found
+            self._cache[key] = found
             self._cached += len(found[0])
             while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
                 _, (ids, _weights) = self._cache.popitem(last=False)
@@ -118,6 +130,40 @@ class Engine:
         if len(id_parts) == 1:
             return id_parts[0], weight_parts[0]
         return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+    def written_postings(self, term: str, typed: str, exact: frozenset[str],
+                         vocalised: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of the written forms of ``term`` that satisfy
+        ``exact`` for the word ``typed`` (``spelling.compatible``), summed per document;
+        ``vocalised``: only forms written with marks. Cached with the text postings."""
+        return self._cached_list((term, typed, exact, vocalised), self._read_written, term,
+                                 typed, exact, vocalised)
+
+    def _read_written(self, term: str, typed: str, exact: frozenset[str], vocalised: bool):
+        if self.surfaces is None:  # no written forms recorded: the text postings
+            return self._read_postings(term)
+        prefix = term + SURFACE_SEPARATOR
+        chosen, recorded = [], []
+        for segment, offset in self.surfaces:
+            for number in segment.prefix_range(prefix):
+                written = segment.term_text(number)[len(prefix):]
+                docs, weights = segment.postings(number)
+                found = (docs.astype(np.int64) + offset, weights.astype(np.float64))
+                recorded.append(found)
+                if compatible(typed, written, exact) and (not vocalised or has_marks(written)):
+                    chosen.append(found)
+        if not vocalised and compatible(typed, term, exact):
+            # The word written as the term itself is not recorded: the term's occurrences
+            # less those of its other written forms (each occurrence has one).
+            ids, weights = self.postings(term)
+            if recorded:
+                other_ids, other_weights = union(recorded, len(self.columns.live))
+                weights = weights.copy()
+                weights[np.searchsorted(ids, other_ids)] -= other_weights
+                keep = weights > 0
+                ids, weights = ids[keep], weights[keep]
+            chosen.append((ids, weights))
+        return union(chosen, len(self.columns.live))
 
     def positions(self, term: str, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) arrays of a term's occurrences in the candidate
@@ -302,15 +348,33 @@ class _Evaluation:
         return found
 
     def _words(self, node: plan.Words):
-        postings = [self.engine.postings(form) for form in node.forms]
+        if node.exact:
+            postings = [self.engine.written_postings(form, node.typed, node.exact)
+                        for form in node.forms]
+        else:
+            postings = [self.engine.postings(form) for form in node.forms]
+        found = self._group(node, postings, node.boost)
+        if node.marks and len(found[0]) and self.ranking.marks_weight:
+            # Passages with a vocalised written form the typed marks agree with get one
+            # bonus, the same for each: they rise above the others, keeping their order.
+            exact = node.exact | {"diacritics"}
+            ids = union([self.engine.written_postings(form, node.typed, exact, vocalised=True)
+                         for form in node.forms], self.size)[0]
+            if len(ids):
+                bonus = node.idf * node.boost * self.ranking.marks_weight
+                found = union([found, (ids, np.full(len(ids), bonus))], self.size)
+        return found
+
+    def _group(self, node: plan.Words, postings, boost: float):
+        """The group's postings scored as one term (or form by form)."""
         if not self.ranking.saturate_once:
-            return union([(ids, self.score(ids, tf, node.idf, weight * node.boost))
+            return union([(ids, self.score(ids, tf, node.idf, weight * boost))
                            for (ids, tf), weight in zip(postings, node.weights)], self.size)
         ids, frequencies = union([(ids, tf * weight) for (ids, tf), weight
                                    in zip(postings, node.weights)], self.size)
         if not len(ids):
             return _EMPTY
-        return ids, self.score(ids, frequencies, node.idf, node.boost)
+        return ids, self.score(ids, frequencies, node.idf, boost)
 
     def phrase(self, node: plan.Phrase):
         """Passages where the groups stand at consecutive positions; scored as AND."""

@@ -31,6 +31,7 @@ from .related import RelatedWords
 from .results import FacetCount, Hit, SearchResult
 from .roots import RootGroups, RootTable
 from .snippets import snippet
+from .spelling import exact_options, in_order
 from .stemgroups import StemGroups
 from .suggest import complete_word, suggest_query, vocabulary_of
 #: Source files listed in a result's facets (those with most matches; selected ones too).
@@ -215,16 +216,17 @@ class Index:
         return sources
 
     def plan(self, query: str, match: str = "all", sources=(),
-             ranking: Ranking | None = None) -> Plan:
+             ranking: Ranking | None = None, exact=None) -> Plan:
         """The plan of ``query`` on the current generation (``plan.Planner``):
         ``match="all"`` requires every word; ``"any"`` reads the query as a question in
         natural language (frame words such as معنى or الآية left out, any word may
         match, and on an index with roots words also match by root)."""
         current, local = self._thread()
-        return self._plan(current, local, query, match, sources, ranking)
+        return self._plan(current, local, query, match, sources, ranking,
+                          exact=exact_options(exact))
 
     def _plan(self, current, local, query, match, sources, ranking=None,
-              relate: bool = False) -> Plan:
+              relate: bool = False, exact: frozenset[str] = frozenset()) -> Plan:
         sources = self._check_sources(sources, current)
         ranking = ranking or self.ranking
         if match == "any":
@@ -254,18 +256,19 @@ class Index:
         planner = Planner(current.field, current.engine.vocabulary, stem_groups, ranking,
                           root_groups=local.root_groups, ignore=ignore,
                           common=default_stopwords(), related=related)
-        return planner.plan(clauses, match=match, sources=sources, relate=relate)
+        return planner.plan(clauses, match=match, sources=sources, relate=relate, exact=exact)
 
-    def _find(self, current, local, query: str, match: str, sources, ranking: Ranking):
+    def _find(self, current, local, query: str, match: str, sources, ranking: Ranking,
+              exact: frozenset[str] = frozenset()):
         """(strict plan, loose plan or None, ``relax.Matches``) of a query."""
         if match not in relax.MATCHES:
             raise ValueError(f"match must be one of {', '.join(relax.MATCHES)}, not {match!r}")
         strict = self._plan(current, local, query, "all", sources, ranking,
-                            relate=match == "auto")
+                            relate=match == "auto", exact=exact)
         loose = None
         if match in ("auto", "any"):
             try:
-                loose = self._plan(current, local, query, "any", sources, ranking)
+                loose = self._plan(current, local, query, "any", sources, ranking, exact=exact)
             except QueryError:  # nothing but frame words: the strict reading stands
                 loose = None
         found = relax.find(current.engine, strict, loose, match, ranking)
@@ -282,7 +285,7 @@ class Index:
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
                match: str = "auto", sort: str = "relevance", collapse: bool = False,
-               folders=None) -> SearchResult:
+               folders=None, exact=None) -> SearchResult:
         """A page of ranked passages with snippets, facet counts and a suggestion.
 
         ``match`` (``search.relax``): ``"auto"`` ranks passages with every word first,
@@ -295,7 +298,10 @@ class Index:
         (collections, books).
         Facets list the ``facet_limit`` source files with most matches, and the
         selected ones; ``facet_total`` says how many files have matches in all;
-        ``folder_facets`` counts matches by top folder. Each facet ignores its own filter."""
+        ``folder_facets`` counts matches by top folder. Each facet ignores its own filter.
+        ``exact`` (``spelling.EXACT``, a set or a comma list): what each word must keep as
+        typed: ``{"diacritics"}`` finds only vocalisations its marks agree with,
+        ``{"hamza"}`` only its hamza seats, ``{"form"}`` no other stem or clitic."""
         started = time.perf_counter()
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -303,10 +309,12 @@ class Index:
             raise ValueError("page must be a positive integer")
         if not isinstance(per_page, int) or per_page < 1:
             raise ValueError("per_page must be a positive integer")
+        exact = exact_options(exact)
         current, local = self._thread()
         ranking = ranking or self.ranking
         engine = current.engine
-        strict, loose, found = self._find(current, local, query, match, sources, ranking)
+        strict, loose, found = self._find(current, local, query, match, sources, ranking,
+                                          exact)
         suggestion = corrected = None
         suggestion_partial = False
         if not len(found.ids) or found.found_nowhere() or strict.related:
@@ -316,7 +324,7 @@ class Index:
             suggestion, suggestion_partial = suggested.text, suggested.partial
             if suggestion and match == "auto" and not len(found.ids):
                 strict, loose, found = self._find(current, local, suggestion, match,
-                                                  sources, ranking)
+                                                  sources, ranking, exact)
                 corrected = suggestion
         folders = tuple(dict.fromkeys(folders or ()))
         in_folders = engine.folder_mask(found.ids, folders) if folders else None
@@ -366,7 +374,7 @@ class Index:
             sort=sort, collapsed_total=len(listed) if collapse else None,
             folder_facets=tuple(FacetCount(value, count, value in folders)
                                 for value, count in folder_counts.items()),
-            folders=folders,
+            folders=folders, exact=in_order(exact),
         )
 
     def _title(self, current, source: str) -> str | None:

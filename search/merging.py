@@ -14,7 +14,8 @@ one. So ``merge_generation`` rewrites runs of consecutive segments as one set:
   reordered (its merge policy sorts them by size), is rewritten with everything after
   it, taking each surviving segment's postings out of the old set.
 
-Document numbers in a set count from its first document, in Whoosh's order; terms keep
+The surface arrays (``postings.SURFACE_PARTS``) of the same segments are merged into
+the set of the same name, the same way. Document numbers in a set count from its first document, in Whoosh's order; terms keep
 Whoosh's byte order; each term's postings stay sorted by document. Deleted documents
 stay (the engine masks them, and Whoosh counts them in document frequencies too).
 Published files never change: a merge writes new files under a new name, and the next
@@ -31,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .postings import MANIFEST, SegmentPostings, _path, read_manifest, sidecar_names
+from .postings import (
+    MANIFEST, SUFFIX, SURFACE_SUFFIX, SegmentPostings, _path, read_manifest, sidecar_names,
+)
 
 #: A set is merged with the newer one after it while it holds at most this many times
 #: that one's documents.
@@ -162,19 +165,23 @@ class _Piece:
     positions: np.ndarray
 
 
-def _take(arrays: SegmentPostings, first: int, end: int) -> _Piece:
-    """The postings of documents ``first`` to ``end`` (excluded) of ``arrays``."""
+def _take(arrays: SegmentPostings, first: int, end: int, size: int) -> _Piece:
+    """The postings of documents ``first`` to ``end`` (excluded) of ``arrays``, which
+    describe ``size`` documents."""
     term_ends = np.frombuffer(arrays._term_ends, dtype=np.int64)
     counts = np.diff(np.frombuffer(arrays._posting_ends, dtype=np.int64), prepend=0)
     position_counts = np.diff(np.frombuffer(arrays._position_ends, dtype=np.int64), prepend=0)
     docs, weights, positions = arrays.docs, arrays.weights, arrays.positions
-    if first or end != len(arrays.lengths):
+    if first or end != size:
         inside = (docs >= first) & (docs < end)
         term_of = np.repeat(np.arange(arrays.count), counts)[inside]
         counts = np.bincount(term_of, minlength=arrays.count)
-        position_counts = np.bincount(term_of, weights=weights[inside],
-                                      minlength=arrays.count).astype(np.int64)
-        positions = positions[np.repeat(inside, weights.astype(np.int64))]
+        if len(positions):
+            position_counts = np.bincount(term_of, weights=weights[inside],
+                                          minlength=arrays.count).astype(np.int64)
+            positions = positions[np.repeat(inside, weights.astype(np.int64))]
+        else:  # a field recorded without positions
+            position_counts = np.zeros(arrays.count, dtype=np.int64)
         docs, weights = docs[inside] - np.uint32(first), weights[inside]
     present = np.flatnonzero(counts)
     starts = np.concatenate(([0], term_ends[:-1]))
@@ -186,39 +193,16 @@ def _take(arrays: SegmentPostings, first: int, end: int) -> _Piece:
 
 def merge_sets(folder, name: str, pieces) -> None:
     """Write the set of arrays ``name``: the documents of ``pieces`` ((arrays, first,
-    end) each), numbered one range after another."""
-    taken = [_take(arrays, first, end) for arrays, first, end in pieces]
-    vocabulary = sorted(set().union(*(piece.terms for piece in taken)))
-    number_of = {term: number for number, term in enumerate(vocabulary)}
-    numbers = [np.fromiter((number_of[term] for term in piece.terms), dtype=np.int64,
-                           count=len(piece.terms)) for piece in taken]
-    counts = np.zeros(len(vocabulary), dtype=np.int64)
-    position_counts = np.zeros(len(vocabulary), dtype=np.int64)
-    for piece, found in zip(taken, numbers):
-        counts[found] += piece.counts
-        position_counts[found] += piece.position_counts
-    posting_ends, position_ends = np.cumsum(counts), np.cumsum(position_counts)
-    docs = _output(folder, name, "docs", np.uint32, int(counts.sum()))
-    weights = _output(folder, name, "weights", np.float32, int(counts.sum()))
-    positions = _output(folder, name, "positions", np.uint32, int(position_counts.sum()))
-    # Each piece's postings of a term go after those of the pieces before it.
-    filled = posting_ends - counts
-    filled_positions = position_ends - position_counts
-    base = 0
-    for piece, found, (_, first, end) in zip(taken, numbers, pieces):
-        _copy_runs(docs, piece.docs, filled[found], piece.counts, np.uint32(base))
-        _copy_runs(weights, piece.weights, filled[found], piece.counts)
-        _copy_runs(positions, piece.positions, filled_positions[found], piece.position_counts)
-        filled[found] += piece.counts
-        filled_positions[found] += piece.position_counts
-        base += end - first
-    for array in (docs, weights, positions):
-        if isinstance(array, np.memmap):
-            array.flush()
-    term_ends = np.cumsum([len(term) for term in vocabulary], dtype=np.int64)
-    _path(folder, name, "terms").write_bytes(b"".join(vocabulary))
-    np.stack([term_ends, posting_ends, position_ends], axis=1).astype(np.int64).tofile(
-        _path(folder, name, "index"))
+    end) each), numbered one range after another; their surface arrays too."""
+    _merge_postings(folder, name, [(_take(arrays, first, end, len(arrays.lengths)),
+                                    first, end) for arrays, first, end in pieces], SUFFIX)
+    try:
+        surfaces = [(_take(SegmentPostings(folder, arrays.name, SURFACE_SUFFIX), first, end,
+                           len(arrays.lengths)), first, end) for arrays, first, end in pieces]
+    except FileNotFoundError:
+        surfaces = None  # a generation written before surface forms were recorded
+    if surfaces is not None:
+        _merge_postings(folder, name, surfaces, SURFACE_SUFFIX)
     np.concatenate([np.asarray(arrays.lengths[first:end]) for arrays, first, end in pieces]
                    + [np.zeros(0, np.float32)]).astype(np.float32).tofile(
         _path(folder, name, "lengths"))
@@ -236,9 +220,47 @@ def merge_sets(folder, name: str, pieces) -> None:
         json.dumps(source_names, ensure_ascii=False), encoding="utf-8")
 
 
-def _output(folder, name: str, part: str, dtype, size: int) -> np.ndarray:
+def _merge_postings(folder, name: str, pieces, suffix: str) -> None:
+    """Write one field's posting arrays of set ``name`` from ``pieces`` ((taken postings,
+    first, end) each), numbered one range after another."""
+    taken = [piece for piece, _, _ in pieces]
+    vocabulary = sorted(set().union(*(piece.terms for piece in taken)))
+    number_of = {term: number for number, term in enumerate(vocabulary)}
+    numbers = [np.fromiter((number_of[term] for term in piece.terms), dtype=np.int64,
+                           count=len(piece.terms)) for piece in taken]
+    counts = np.zeros(len(vocabulary), dtype=np.int64)
+    position_counts = np.zeros(len(vocabulary), dtype=np.int64)
+    for piece, found in zip(taken, numbers):
+        counts[found] += piece.counts
+        position_counts[found] += piece.position_counts
+    posting_ends, position_ends = np.cumsum(counts), np.cumsum(position_counts)
+    docs = _output(folder, name, "docs", np.uint32, int(counts.sum()), suffix)
+    weights = _output(folder, name, "weights", np.float32, int(counts.sum()), suffix)
+    positions = _output(folder, name, "positions", np.uint32, int(position_counts.sum()),
+                        suffix)
+    # Each piece's postings of a term go after those of the pieces before it.
+    filled = posting_ends - counts
+    filled_positions = position_ends - position_counts
+    base = 0
+    for piece, found, (_, first, end) in zip(taken, numbers, pieces):
+        _copy_runs(docs, piece.docs, filled[found], piece.counts, np.uint32(base))
+        _copy_runs(weights, piece.weights, filled[found], piece.counts)
+        _copy_runs(positions, piece.positions, filled_positions[found], piece.position_counts)
+        filled[found] += piece.counts
+        filled_positions[found] += piece.position_counts
+        base += end - first
+    for array in (docs, weights, positions):
+        if isinstance(array, np.memmap):
+            array.flush()
+    term_ends = np.cumsum([len(term) for term in vocabulary], dtype=np.int64)
+    _path(folder, name, "terms", suffix).write_bytes(b"".join(vocabulary))
+    np.stack([term_ends, posting_ends, position_ends], axis=1).astype(np.int64).tofile(
+        _path(folder, name, "index", suffix))
+
+
+def _output(folder, name: str, part: str, dtype, size: int, suffix: str) -> np.ndarray:
     """A new file of ``size`` items, mapped for writing."""
-    path = _path(folder, name, part)
+    path = _path(folder, name, part, suffix)
     if not size:
         path.write_bytes(b"")
         return np.zeros(0, dtype=dtype)

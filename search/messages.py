@@ -209,6 +209,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "اخترت ملفات كثيرة للتصفية: {limit} على الأكثر.",
         "too many source filters: at most {limit}",
     ),
+    "exact_unknown": (
+        "لا يُعرف خيار المطابقة الحرفية {value}: اختر من {choices}.",
+        "unknown exact option {value}: choose among {choices}",
+    ),
     "bad_choice": (
         "قيمة {name} غير معروفة: اختر واحدة من {choices}.",
         "{name} must be one of {choices}",

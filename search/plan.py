@@ -10,6 +10,9 @@ Nodes:
 
 - ``Words``: one word typed, as the index forms sharing its stem (and, for questions,
   its root), scored as ONE term: BM25 of the weighted sum of its forms' frequencies;
+  with ``exact`` options (``spelling.EXACT``), only the written forms of those terms
+  that satisfy them (``spelling.compatible``); a word typed with marks (``marks``)
+  scores the written forms its marks agree with once more, so they rank first;
 - ``Terms``: words found by a prefix (``سور*``), each scored as its own term;
 - ``Phrase``: word groups at consecutive positions, in order;
 - ``Near``: word groups within ``distance`` words of each other, in any order;
@@ -33,6 +36,7 @@ from . import roots
 from .arabic import CONJUNCTIONS, RELATED_ENDINGS
 from .errors import QueryError
 from .query import Clause
+from .spelling import has_marks
 from .stemgroups import StemGroups
 
 #: A prefix expanding to more index terms than this is refused (type more letters).
@@ -49,6 +53,8 @@ class Words:
     weights: tuple[float, ...]
     idf: float
     boost: float = 1.0
+    exact: frozenset[str] = frozenset()
+    marks: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,13 +163,16 @@ class Planner:
         self.doc_count = vocabulary.doc_count_all()
 
     def plan(self, groups: list[list[Clause]], match: str = "all", sources=(),
-             relate: bool = False) -> Plan:
+             relate: bool = False, exact: frozenset[str] = frozenset()) -> Plan:
         """AND of the parser's groups (``match="all"``), or OR (``"any"``: ranked by how
         many and how rare the words found are, for questions in natural language).
         Each group is an OR of clauses; negated clauses exclude. ``relate``: a word
-        found nowhere stands for its related forms (``Plan.related``)."""
-        state = _State(with_roots=match == "any" and self.root_groups is not None,
-                       relate=relate, question=match == "any")
+        found nowhere stands for its related forms (``Plan.related``). ``exact``: what
+        each word must keep as typed (``spelling.EXACT``); roots and related words,
+        which are other words, are then left out."""
+        state = _State(with_roots=match == "any" and self.root_groups is not None
+                       and not exact, relate=relate and not exact, question=match == "any",
+                       exact=exact)
         required, optional, negative, texts, sequence = [], [], [], [], []
         plain = all(len(g) == 1 and g[0].kind == "word" and not g[0].negated for g in groups)
         for group in groups:
@@ -268,7 +277,9 @@ class Planner:
         word of a phrase that is common, stands for its own forms only."""
         if self.ignore and any(self.groups.stem_of(w) in self.ignore for w in words):
             return None
-        if self._common(words):
+        if "form" in state.exact:  # the word as typed: no other stem or clitic
+            forms = {w: 1.0 for w in words if (self.fieldname, w) in self.vocabulary}
+        elif self._common(words):
             forms = self._common_forms(words, exact)
         else:
             forms = {}
@@ -292,10 +303,12 @@ class Planner:
             return root if root is not None else NOTHING
         ordered = sorted(forms.items())
         stem_group = Words(typed, tuple(f for f, _ in ordered), tuple(w for _, w in ordered),
-                           scoring.idf(self.groups.doc_frequency(forms), self.doc_count))
+                           scoring.idf(self.groups.doc_frequency(forms), self.doc_count),
+                           exact=state.exact,
+                           marks="diacritics" not in state.exact and has_marks(typed))
         extra = self._related_words(typed, words[0], state) \
             if state.question and self.related and not negated and not common and not exact \
-            else ()
+            and not state.exact else ()
         parts = (stem_group,) + ((root,) if root is not None else ()) + extra
         return parts[0] if len(parts) == 1 else Any(parts)
 
@@ -394,8 +407,10 @@ class _State:
     """What one plan gathers on the way: words searched for, terms to mark, words
     replaced by related forms."""
 
-    def __init__(self, with_roots: bool, relate: bool = False, question: bool = False):
+    def __init__(self, with_roots: bool, relate: bool = False, question: bool = False,
+                 exact: frozenset[str] = frozenset()):
         self.with_roots = with_roots
+        self.exact = exact
         self.relate = relate
         self.words: list[tuple[str, str]] = []
         self.highlight: set[str] = set()

@@ -15,7 +15,11 @@ document, into flat files named after the segment (``MAIN_<id>-postings.<part>``
 - ``sources``: int32 number of each document's source file in ``source_names`` (JSON).
 
 Reading a posting list is then two slices of memory-mapped arrays, and a phrase reads
-the positions of its candidate documents only. Segments never change once written, so
+the positions of its candidate documents only.
+
+The ``surface`` field (``search.surface``: each word as written, marks and hamza seats
+kept, filed under its text term) is recorded the same way, without positions or
+per-document columns, in ``MAIN_<id>-surface.<part>`` (``SURFACE_PARTS``). Segments never change once written, so
 neither do their arrays.
 
 A generation's segments are read as few *sets* of arrays: when it is published,
@@ -44,16 +48,22 @@ from whoosh.formats import Positions, tokens
 
 FIELD = "text"
 SOURCE_FIELD = "source"
+SURFACE_FIELD = "surface"
 SUFFIX = "-postings"
+SURFACE_SUFFIX = "-surface"
 PARTS = ("terms", "index", "docs", "weights", "positions", "lengths", "sources",
          "source_names")
+SURFACE_PARTS = ("terms", "index", "docs", "weights", "positions")
+#: The fields recorded as flat arrays, by the suffix of their files.
+RECORDED = {FIELD: SUFFIX, SURFACE_FIELD: SURFACE_SUFFIX}
 _STREAMED = ("docs", "weights", "positions")
 _ONE_POSITION = b"\x00\x00\x00\x01"  # Whoosh's Positions value: count, then a pickle
 _PICKLED_BYTE = 75  # pickle's BININT1 opcode: a position below 256
 #: Postings buffered in memory before they are appended to the files.
 FLUSH_EVERY = 1 << 20
 MANIFEST = "postings.json"
-_SIDECAR = re.compile(r"^(.+)" + SUFFIX + r"\.(" + "|".join(PARTS) + r")$")
+_SIDECAR = re.compile(r"^(.+)(?:" + "|".join(RECORDED.values()) + r")\.("
+                      + "|".join(PARTS) + r")$")
 
 
 class TextPositions(Positions):
@@ -83,34 +93,86 @@ class TextPositions(Positions):
 _ONE_POSITION_VALUES = tuple(Positions.encode(None, [position]) for position in range(256))
 
 
-def _path(folder, segment_id: str, part: str) -> Path:
-    return Path(folder) / f"{segment_id}{SUFFIX}.{part}"
+def _path(folder, segment_id: str, part: str, suffix: str = SUFFIX) -> Path:
+    return Path(folder) / f"{segment_id}{suffix}.{part}"
 
 
 class RecordingCodec(W3Codec):
-    """Whoosh's codec, plus the flat posting arrays of one field for every segment."""
+    """Whoosh's codec, plus the flat posting arrays of the ``RECORDED`` fields for every
+    segment."""
 
     def field_writer(self, storage, segment):
         return _RecordingFieldWriter(self, storage, segment)
 
 
+class _Recorder:
+    """The flat arrays of one field of one segment, appended as Whoosh writes them."""
+
+    def __init__(self, folder, segment_id: str, suffix: str):
+        self.folder, self.segment_id, self.suffix = folder, segment_id, suffix
+        self.files = None
+        self.terms = bytearray()
+        self.index = array("q")
+        self.docs = array("I")
+        self.weights = array("f")
+        self.positions = array("I")
+        self.written = 0  # postings already flushed to the files
+        self.positions_written = 0
+        self.decode = None  # the field's position decoder; None: no positions
+
+    def add(self, docnum, weight, vbytes):
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        if self.decode is None:
+            return
+        if vbytes[9] == _PICKLED_BYTE and vbytes[:4] == _ONE_POSITION:
+            self.positions.append(vbytes[10])  # the common case, without unpickling
+        else:
+            found = self.decode(vbytes)
+            if len(found) != weight:
+                raise ValueError(f"{len(found)} positions for a weight of {weight}")
+            self.positions.extend(found)
+
+    def finish_term(self, btext):
+        self.terms += btext
+        self.index.append(len(self.terms))
+        self.index.append(self.written + len(self.docs))
+        self.index.append(self.positions_written + len(self.positions))
+        if len(self.docs) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self):
+        if self.files is None:
+            self.files = {part: open(_path(self.folder, self.segment_id, part, self.suffix),
+                                     "wb") for part in _STREAMED}
+        self.docs.tofile(self.files["docs"])
+        self.weights.tofile(self.files["weights"])
+        self.positions.tofile(self.files["positions"])
+        self.written += len(self.docs)
+        self.positions_written += len(self.positions)
+        self.docs = array("I")
+        self.weights = array("f")
+        self.positions = array("I")
+
+    def close(self):
+        self.flush()
+        for handle in self.files.values():
+            handle.close()
+        _path(self.folder, self.segment_id, "terms", self.suffix).write_bytes(bytes(self.terms))
+        with open(_path(self.folder, self.segment_id, "index", self.suffix), "wb") as out:
+            self.index.tofile(out)
+
+
 class _RecordingFieldWriter(W3FieldWriter):
-    """Writes postings as Whoosh does and appends the text field's to flat files."""
+    """Writes postings as Whoosh does and appends the ``RECORDED`` fields' to flat files."""
 
     def __init__(self, codec, storage, segment):
         super().__init__(codec, storage, segment)
         self._folder = storage.folder
         self._segment_id = segment.segment_id()
-        self._recording = False
-        self._files = None
-        self._terms = bytearray()
-        self._index = array("q")
-        self._docs = array("I")
-        self._weights = array("f")
-        self._positions = array("I")
-        self._written = 0  # postings already flushed to the files
-        self._positions_written = 0
-        self._decode = None
+        self._recorders = {field: _Recorder(self._folder, self._segment_id, suffix)
+                           for field, suffix in RECORDED.items()}
+        self._recording = None
         self._in_source = False
         self._text_lengths: list[int] = []
         self._source_names: list[str] = []
@@ -122,6 +184,7 @@ class _RecordingFieldWriter(W3FieldWriter):
         of the build time)."""
         field = term = None
         field_lengths = ()
+        scorable = False
         self._text_lengths = _document_lengths(lengths, FIELD)
         self._source_of = array("i", [-1]) * len(self._text_lengths)
         add = self.add
@@ -133,8 +196,9 @@ class _RecordingFieldWriter(W3FieldWriter):
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 field, term = fieldname, None
+                scorable = schema[fieldname].scorable
                 field_lengths = self._text_lengths if fieldname == FIELD else \
-                    _document_lengths(lengths, fieldname) if schema[fieldname].scorable else ()
+                    _document_lengths(lengths, fieldname) if scorable else ()
             if docnum == -1:  # Whoosh's marker for spelling words, which have no postings
                 continue
             if btext != term:
@@ -142,8 +206,9 @@ class _RecordingFieldWriter(W3FieldWriter):
                     self.finish_term()
                 self.start_term(btext)
                 term = btext
+            # A field without lengths (source, surface) has none to look up per posting.
             length = field_lengths[docnum] if docnum < len(field_lengths) else \
-                (lengths.doc_field_length(docnum, fieldname) or 0 if lengths else 0)
+                (lengths.doc_field_length(docnum, fieldname) or 0 if lengths and scorable else 0)
             add(docnum, weight, value if value is not None else b"", length)
         if term is not None:
             self.finish_term()
@@ -152,23 +217,15 @@ class _RecordingFieldWriter(W3FieldWriter):
 
     def start_field(self, fieldname, fieldobj):
         super().start_field(fieldname, fieldobj)
-        self._recording = fieldname == FIELD
+        self._recording = self._recorders.get(fieldname)
         self._in_source = fieldname == SOURCE_FIELD
-        if self._recording:
-            self._decode = fieldobj.format.decode_positions
+        if self._recording is not None and fieldobj.format.supports("positions"):
+            self._recording.decode = fieldobj.format.decode_positions
 
     def add(self, docnum, weight, vbytes, length):
         self._postwriter.add_posting(docnum, weight, vbytes, length)
-        if self._recording:
-            self._docs.append(docnum)
-            self._weights.append(weight)
-            if vbytes[9] == _PICKLED_BYTE and vbytes[:4] == _ONE_POSITION:
-                self._positions.append(vbytes[10])  # the common case, without unpickling
-            else:
-                found = self._decode(vbytes)
-                if len(found) != weight:
-                    raise ValueError(f"{len(found)} positions for a weight of {weight}")
-                self._positions.extend(found)
+        if self._recording is not None:
+            self._recording.add(docnum, weight, vbytes)
         elif self._in_source:
             self._source_of[docnum] = len(self._source_names) - 1
 
@@ -179,35 +236,13 @@ class _RecordingFieldWriter(W3FieldWriter):
 
     def finish_term(self):
         super().finish_term()
-        if self._recording:
-            self._terms += self._btext
-            self._index.append(len(self._terms))
-            self._index.append(self._written + len(self._docs))
-            self._index.append(self._positions_written + len(self._positions))
-            if len(self._docs) >= FLUSH_EVERY:
-                self._flush()
-
-    def _flush(self):
-        if self._files is None:
-            self._files = {part: open(_path(self._folder, self._segment_id, part), "wb")
-                           for part in _STREAMED}
-        self._docs.tofile(self._files["docs"])
-        self._weights.tofile(self._files["weights"])
-        self._positions.tofile(self._files["positions"])
-        self._written += len(self._docs)
-        self._positions_written += len(self._positions)
-        self._docs = array("I")
-        self._weights = array("f")
-        self._positions = array("I")
+        if self._recording is not None:
+            self._recording.finish_term(self._btext)
 
     def close(self):
         super().close()
-        self._flush()
-        for handle in self._files.values():
-            handle.close()
-        _path(self._folder, self._segment_id, "terms").write_bytes(bytes(self._terms))
-        with open(_path(self._folder, self._segment_id, "index"), "wb") as out:
-            self._index.tofile(out)
+        for recorder in self._recorders.values():
+            recorder.close()
         with open(_path(self._folder, self._segment_id, "lengths"), "wb") as out:
             array("f", self._text_lengths).tofile(out)
         with open(_path(self._folder, self._segment_id, "sources"), "wb") as out:
@@ -241,21 +276,26 @@ class SegmentPostings:
     """The flat posting arrays of one segment or merged set (``name``), memory-mapped
     (shared by threads)."""
 
-    def __init__(self, folder, segment_id: str):
+    def __init__(self, folder, segment_id: str, suffix: str = SUFFIX):
         self.name = segment_id
-        terms_path = _path(folder, segment_id, "terms")
+        self.suffix = suffix
+        terms_path = _path(folder, segment_id, "terms", suffix)
         with open(terms_path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             self._terms = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        index = _map(_path(folder, segment_id, "index"), np.int64).reshape(-1, 3)
+        index = _map(_path(folder, segment_id, "index", suffix), np.int64).reshape(-1, 3)
         self.count = len(index)
         # Plain arrays: a binary search reads one number a step, faster from these than
         # from numpy (24 bytes a term).
         self._term_ends, self._posting_ends, self._position_ends = (
             array("q", np.ascontiguousarray(index[:, column]).tobytes()) for column in range(3))
-        self.docs = _map(_path(folder, segment_id, "docs"), np.uint32)
-        self.weights = _map(_path(folder, segment_id, "weights"), np.float32)
-        self.positions = _map(_path(folder, segment_id, "positions"), np.uint32)
+        self.docs = _map(_path(folder, segment_id, "docs", suffix), np.uint32)
+        self.weights = _map(_path(folder, segment_id, "weights", suffix), np.float32)
+        self.positions = _map(_path(folder, segment_id, "positions", suffix), np.uint32)
+        if suffix != SUFFIX:  # the per-document columns are the text field's
+            self.lengths = self.sources = None
+            self.source_names = []
+            return
         self.lengths = _map(_path(folder, segment_id, "lengths"), np.float32)
         self.sources = _map(_path(folder, segment_id, "sources"), np.int32)
         self.source_names = json.loads(
@@ -323,6 +363,11 @@ class SegmentPostings:
         ends = np.frombuffer(self._posting_ends, dtype=np.int64)
         before = ends[first - 1] if first else 0
         return first, np.diff(ends[first:end], prepend=before)
+
+    def prefix_range(self, prefix: str) -> range:
+        """The numbers of the terms starting with ``prefix`` (consecutive)."""
+        key = prefix.encode("utf-8")
+        return range(self._lower_bound(key), self._lower_bound(key + b"\xff"))
 
     def term_text(self, number: int) -> str:
         return self._term(number).decode("utf-8")
@@ -439,3 +484,14 @@ def sidecar_names(folder) -> dict[str, list[Path]]:
         if found:
             named[found.group(1)].append(path)
     return named
+
+
+def open_surfaces(folder, sets: list[tuple[SegmentPostings, int]]) \
+        -> list[tuple[SegmentPostings, int]] | None:
+    """The surface arrays beside each set of ``open_generation``'s (same names, same
+    first documents); None when the generation has none."""
+    try:
+        return [(SegmentPostings(folder, arrays.name, SURFACE_SUFFIX), offset)
+                for arrays, offset in sets]
+    except FileNotFoundError:
+        return None

@@ -43,6 +43,10 @@ class Ranking:
     #: Weight of a question word's related words (``search.related``: words found with
     #: it in the same passages), times each one's association; 0 turns them off.
     related_weight: float = 0.0
+    #: A word typed with marks adds this times its IDF to each passage with a vocalised
+    #: written form its marks agree with (عِلْم ranks عِلْم above عَلَم and علم), the same
+    #: bonus for each, so their order among themselves stays; unvocalised text never moves.
+    marks_weight: float = 1.0
     #: Weight of a common word (``stopwords.txt``) in free text, where it is optional:
     #: it orders passages that have the other words, never decides which match.
     common_weight: float = 0.1

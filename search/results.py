@@ -113,6 +113,8 @@ class SearchResult:
     collapsed_total: int | None = None
     folder_facets: tuple[FacetCount, ...] = ()
     folders: tuple[str, ...] = ()
+    #: The exact options applied (``spelling.EXACT`` order): marks, hamza, ... as typed.
+    exact: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -146,4 +148,5 @@ class SearchResult:
             "suggestion_partial": self.suggestion_partial,
             "sort": self.sort,
             "collapsed_total": self.collapsed_total,
+            "exact": list(self.exact),
         }

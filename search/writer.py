@@ -19,10 +19,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Frequency
 
 from . import merging, postings, storage
-from .analysis import ANALYZER_VERSION, passage_analyzer
+from .analysis import ANALYZER_VERSION, passage_analyzer, surface_analyzer
 from .errors import RebuildNeededError, SearchError
 from .corpus import MESSAGES as CORPUS_MESSAGES
 from .corpus import CorpusFile, iter_corpus_files, list_corpus, read_corpus_file
@@ -31,7 +32,7 @@ from .roots import store_table as store_root_table
 from .workers import open_writer
 
 #: Bump when the schema or the stored layout changes.
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 WRITER_MEMORY_MB = 256
 #: Full builds of corpora larger than this use a writer process per core (Whoosh's
 #: multiprocess writer: 20,000 passages built in 5.4-6.0 s instead of 8.7-8.8 s on two
@@ -55,6 +56,9 @@ def make_schema() -> Schema:
         span=STORED(),
         title=STORED(),
         text=text,
+        # Each word as written, filed under its text term (analysis.SurfaceFilter): what
+        # exact matching (marks, hamza, ...) chooses among. Counts only, no positions.
+        surface=FieldType(format=Frequency(), analyzer=surface_analyzer(), scorable=False),
     )
 
 
@@ -82,6 +86,7 @@ def _passage_fields(passage: Passage) -> dict:
         "span": (passage.start, passage.end),
         "title": passage.title,
         "text": passage.text,
+        "surface": passage.text,
     }
 
 

@@ -496,3 +496,24 @@ def test_reading_order_and_one_hit_per_file_apply_at_once(server, browser):
     more = browser.find_element(By.CSS_SELECTOR, ".more-in-source a")
     more.click()
     wait(browser).until(lambda b: "source=" in b.current_url and "collapse" not in b.current_url)
+
+
+def test_ticking_an_exact_option_narrows_the_results_and_stays_ticked(server, browser):
+    search_for(browser, server, "الأسد")
+    total = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
+    box = browser.find_element(By.CSS_SELECTOR, ".exact-form input[value='hamza']")
+    assert not box.is_selected()
+    box.click()
+    wait(browser).until(lambda b: params(b).get("exact") == ["hamza"])
+    narrowed = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
+    assert 0 < narrowed < total
+    assert browser.find_element(By.CSS_SELECTOR, ".exact-form input[value='hamza']").is_selected()
+    # A new search from the box keeps the option: the other spelling finds its own passages.
+    query = browser.find_element(By.ID, "q")
+    query.clear()
+    query.send_keys("الاسد", Keys.ENTER)
+    wait(browser).until(lambda b: params(b).get("q") == ["الاسد"])
+    assert params(browser).get("exact") == ["hamza"]
+    other = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
+    assert 0 < other < total and other + narrowed >= total
+    assert console_errors(browser) == []

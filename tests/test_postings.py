@@ -74,7 +74,8 @@ def assert_only_read_arrays_kept(generation: Path):
     named = postings.sidecar_names(generation)
     assert set(named) == opened
     for paths in named.values():
-        assert sorted(path.name.rsplit(".", 1)[1] for path in paths) == sorted(postings.PARTS)
+        assert sorted(path.name.rsplit(".", 1)[1] for path in paths) == \
+            sorted(postings.PARTS + postings.SURFACE_PARTS)
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +268,18 @@ def _all_postings(sets):
     return found
 
 
+def _surface_postings(sets):
+    """surface term -> (documents, weights) over sets of surface arrays, numbered globally."""
+    found = {}
+    for arrays, offset in sets:
+        for term in arrays.expand_prefix(""):
+            docs, weights = arrays.postings(arrays.find(term))
+            old = found.get(term, ([], []))
+            found[term] = (old[0] + (docs.astype(np.int64) + offset).tolist(),
+                           old[1] + weights.tolist())
+    return found
+
+
 def _columns(sets):
     return (np.concatenate([arrays.lengths for arrays, _ in sets]).tolist(),
             [arrays.source_names[n] for arrays, _ in sets for n in arrays.sources.tolist()])
@@ -288,10 +301,13 @@ def test_merged_arrays_are_the_segments_arrays_renumbered(tmp_path, monkeypatch,
     with whoosh_index.reader() as reader:
         segments = postings.open_generation(generation, reader.leaf_readers())
         assert len(segments) == 3
+        surfaces = _surface_postings(postings.open_surfaces(generation, segments))
         merge(generation, storage.segments_of(generation))
         merged = postings.open_generation(generation, reader.leaf_readers())
     assert [offset for _, offset in merged] == [0]
     assert _all_postings(merged) == _all_postings(segments)
+    assert _surface_postings(postings.open_surfaces(generation, merged)) == surfaces
+    assert surfaces and all(" " in term for term in surfaces)
     assert _columns(merged) == _columns(segments)
     assert_only_read_arrays_kept(generation)
 

@@ -41,6 +41,7 @@ from search.concordance import BY, concordance, frequency
 from search.concordance import SORTS as CONCORDANCE_SORTS
 from search.index import SORTS
 from search.relax import MATCHES
+from search.spelling import exact_options, in_order
 
 from . import get_index
 
@@ -78,13 +79,32 @@ OPERATORS = (
     ("الدف*", "الكلمات التي تبدأ بـ«الدف»، مثل الدفاع والدفعة (حرفان على الأقل قبل النجمة)."),
     # New operators go here, one (example, explanation) row each.
 )
+#: The help page's examples of the exact options: (query, options ticked, what it finds).
+EXACT_EXAMPLES = (
+    ("عِلْم", (), "بلا خيار: التشكيل المكتوب يقدّم ما يوافقه، فتجد عِلْم وعَلَم وعَلِمَ، وعِلْم أولًا."),
+    ("عَلم", ("diacritics",), "التشكيل كما كتبته: تجد عَلَم وعَلِمَ وما لم يُشكَّل، ولا تجد عِلْم. "
+                             "والكلمة بلا تشكيل تجد كل شيء."),
+    ("سأل", ("hamza",), "الهمزة كما كتبتها: «سأل» لا تجد «سال»."),
+    ("مدرسة", ("ta_marbuta",), "التاء المربوطة: «مدرسة» لا تجد «مدرسه»."),
+    ("مستشفى", ("alef_maqsura",), "الألف المقصورة: «مستشفى» لا تجد «مستشفي»."),
+    ("الكتاب", ("form",), "الكلمة نفسها: «الكتاب» لا تجد «والكتاب» ولا «كتابهم»."),
+)
 
 #: Choices offered for the number of hits per page.
 PER_PAGE_CHOICES = (10, 20, 50)
 #: Words of a passage used as its label when the file has no title.
 LABEL_WORDS = 8
 #: Query-string keys a document page's "back" link may carry to the search page.
-BACK_KEYS = ("q", "page", "per_page", "source", "match", "sort", "collapse", "folder")
+BACK_KEYS = ("q", "page", "per_page", "source", "match", "sort", "collapse", "folder",
+             "exact")
+#: The site's labels of the exact options (``spelling.EXACT``), in that order.
+EXACT_LABELS = {
+    "diacritics": "التشكيل كما كتبته",
+    "hamza": "الهمزة كما كتبتها",
+    "ta_marbuta": "التاء المربوطة",
+    "alef_maqsura": "الألف المقصورة",
+    "form": "الكلمة نفسها بلا سوابق أو لواحق",
+}
 
 
 class WebError(SearchError):
@@ -115,6 +135,8 @@ class SearchArgs:
     sort: str = "relevance"
     collapse: bool = False
     folders: tuple[str, ...] = ()
+    #: ``spelling.EXACT`` options ticked, in that order.
+    exact: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,8 +176,11 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     folders = tuple(dict.fromkeys(args.getlist("folder")))
     if len(folders) > config["MAX_SOURCES"]:
         raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
+    # exact=hamza&exact=form (the site's checkboxes) or exact=hamza,form (the API).
+    exact = in_order(exact_options(args.getlist("exact")))
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args,
-                      match=match, sort=sort, collapse=collapse == "1", folders=folders)
+                      match=match, sort=sort, collapse=collapse == "1", folders=folders,
+                      exact=exact)
 
 
 def _query_text(args, required: bool = True) -> str:
@@ -198,7 +223,7 @@ def run_search(args: SearchArgs, per_page: int | None = None, page: int | None =
     return get_index().search(
         args.q, page=page or args.page, per_page=per_page or args.per_page,
         sources=args.sources or None, match=args.match, sort=args.sort,
-        collapse=args.collapse, folders=args.folders or None,
+        collapse=args.collapse, folders=args.folders or None, exact=args.exact,
     )
 
 
@@ -219,6 +244,8 @@ def search_params(args: SearchArgs, **changes) -> dict:
         params["collapse"] = "1"
     if args.folders:
         params["folder"] = list(args.folders)
+    if args.exact:
+        params["exact"] = list(args.exact)
     if args.page != 1:
         params["page"] = args.page
     return params
@@ -329,6 +356,7 @@ def search():
         query=args.q,
         args=args,
         result=result,
+        exact_labels=EXACT_LABELS,
         facets=facet_links(args, result, titles),
         folder_facets=folder_links(args, result) if len(result.folder_facets) > 1
         or args.folders else [],
@@ -351,7 +379,8 @@ def search():
 @bp.route("/help")
 def help_page():
     """How to write a query: each operator with an example that links to its search."""
-    return render_template("help.html", query="", operators=OPERATORS)
+    return render_template("help.html", query="", operators=OPERATORS,
+                           exact_examples=EXACT_EXAMPLES, exact_labels=EXACT_LABELS)
 
 
 @bp.route("/doc/<path:source>")
