@@ -40,7 +40,8 @@ from functools import lru_cache
 # Letters named in the rules: pyarabic's names where it has them.
 from pyarabic.araby import (
     ALEF, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_MADDA, ALEF_MAKSURA, ALEF_WASLA, BEH,
-    DAMMA, FEH, HAMZA, HEH, KAF, KASRA, LAM, TATWEEL, TEH_MARBUTA, WAW, YEH,
+    DAMMA, DAMMATAN, FATHA, FATHATAN, FEH, HAMZA, HEH, KAF, KASRA, KASRATAN, LAM, NOON,
+    SHADDA, SUKUN, TATWEEL, TEH_MARBUTA, WAW, YEH,
 )
 from pyarabic.araby import HAMZA_ABOVE as HAMZA_ABOVE_MARK
 from pyarabic.araby import MINI_ALEF as DAGGER_ALEF
@@ -59,6 +60,14 @@ HEH_GOAL = "\u06c1"        # Urdu heh ہ
 AE = "\u06d5"              # ە
 HEH_YEH_ABOVE = "\u06c0"   # ۀ
 TEH_MARBUTA_GOAL = "\u06c3"  # ۃ
+SMALL_HIGH_ROUNDED_ZERO = "\u06df"      # Tanzil: a letter not read
+SMALL_HIGH_RECTANGULAR_ZERO = "\u06e0"  # a letter not read before a vowel
+SMALL_HIGH_DOTLESS_KHAH = "\u06e1"      # King Fahd Complex: sukun
+SMALL_HIGH_YEH = "\u06e7"
+SMALL_HIGH_NOON = "\u06e8"
+OPEN_FATHATAN = "\u08f0"
+OPEN_DAMMATAN = "\u08f1"
+OPEN_KASRATAN = "\u08f2"
 
 ARABIC_BLOCKS = (
     (0x0600, 0x06FF),  # Arabic
@@ -95,6 +104,17 @@ INVISIBLE_CONTROLS = frozenset(
 #: Characters that may stand inside a word and vanish from its search form (rule 3, 4).
 REMOVED = DIACRITICS | INVISIBLE_CONTROLS | {TATWEEL, SMALL_WAW, SMALL_YEH}
 
+#: Persian and Urdu look-alikes (rule 5): the same Arabic letter, never a spelling choice.
+LOOKALIKE_FOLDS = {
+    KEHEH: KAF,
+    SWASH_KAF: KAF,
+    FARSI_YEH: YEH,
+    YEH_E: YEH,
+    HEH_GOAL: HEH,
+    AE: HEH,
+    HEH_YEH_ABOVE: HEH,
+    TEH_MARBUTA_GOAL: HEH,
+}
 #: Letter-form folds (rule 5) and digits (rule 6), one entry per rule.
 LETTER_FOLDS = {
     ALEF_MADDA: ALEF,
@@ -105,14 +125,7 @@ LETTER_FOLDS = {
     ALEF_WAVY_HAMZA_BELOW: ALEF,
     ALEF_MAKSURA: YEH,
     TEH_MARBUTA: HEH,
-    KEHEH: KAF,
-    SWASH_KAF: KAF,
-    FARSI_YEH: YEH,
-    YEH_E: YEH,
-    HEH_GOAL: HEH,
-    AE: HEH,
-    HEH_YEH_ABOVE: HEH,
-    TEH_MARBUTA_GOAL: HEH,
+    **LOOKALIKE_FOLDS,
 }
 ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 EASTERN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
@@ -151,6 +164,50 @@ ARTICLE_PREFIXES = _longest_first(
 #: أمريكية. A word the index lacks is searched as the forms these endings relate it to.
 RELATED_ENDINGS = ("ا", "ي", "يه", "ه")
 
+# -- Spellings a query can insist on (``spelling``: differences, exact search) -------
+#
+# A word's *surface form* keeps what a writer chose (marks, hamza seats, ة, ى, clitics)
+# and drops what no reader tells apart (tatweel, controls, look-alikes, annotation marks).
+
+#: The marks a reader vocalises with, kept in surface forms and compared.
+VOWEL_MARKS = frozenset({FATHATAN, DAMMATAN, KASRATAN, FATHA, DAMMA, KASRA, SHADDA, SUKUN})
+#: The same marks as Uthmani encodings write them (Tanzil's, the King Fahd Complex's):
+#: a letter not read has no vowel, so both "zero" marks read as sukun.
+VOWEL_MARK_FORMS = {
+    SMALL_HIGH_DOTLESS_KHAH: SUKUN,
+    SMALL_HIGH_ROUNDED_ZERO: SUKUN,
+    SMALL_HIGH_RECTANGULAR_ZERO: SUKUN,
+    OPEN_FATHATAN: FATHATAN,
+    OPEN_DAMMATAN: DAMMATAN,
+    OPEN_KASRATAN: KASRATAN,
+}
+#: Small letters of Uthmani script: a long vowel (or noon) the modern spelling may
+#: write in full (ٱلْكِتَٰبُ, الكتاب) or not at all (ذَٰلِكَ, ذلك); either way it matches.
+SMALL_LETTERS = {
+    DAGGER_ALEF: ALEF, SMALL_WAW: WAW, SMALL_YEH: YEH, SMALL_HIGH_YEH: YEH,
+    SMALL_HIGH_NOON: NOON,
+}
+#: Where hamza ends and alef begins: the hamza each letter carries, by seat. Two letters
+#: differ by *hamza* when one carries a hamza the other lacks (سأل, سال) or on another
+#: seat (أ, إ; ئ, ي). Madda (آ, and Uthmani ءا) is hamza and alef together: against any
+#: alef form it is an *alef* difference, like ٱ against ا (an alef with no hamza).
+HAMZA_SEATS = {
+    ALEF_HAMZA_ABOVE: "above", ALEF_WAVY_HAMZA_ABOVE: "above",
+    ALEF_HAMZA_BELOW: "below", ALEF_WAVY_HAMZA_BELOW: "below",
+    WAW_HAMZA_ABOVE: "waw", YEH_HAMZA_ABOVE: "yeh", HAMZA: "alone", ALEF_MADDA: "madda",
+}
+#: Letters a spelling may write for one another, by the kind of difference they make
+#: (each letter -> the letter it is aligned as); digits are a kind of their own.
+SPELLING_CHOICES = {
+    "alef": {ALEF_MADDA: ALEF, ALEF_WASLA: ALEF},
+    "hamza": {ALEF_HAMZA_ABOVE: ALEF, ALEF_HAMZA_BELOW: ALEF, ALEF_WAVY_HAMZA_ABOVE: ALEF,
+              ALEF_WAVY_HAMZA_BELOW: ALEF, WAW_HAMZA_ABOVE: WAW, YEH_HAMZA_ABOVE: YEH},
+    "ta_marbuta": {TEH_MARBUTA: HEH},
+    "alef_maqsura": {ALEF_MAKSURA: YEH},
+}
+#: Pronouns written onto the end of a word (enclitics), as written (ة is not one).
+ENCLITICS = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ني", "ه", "ك", "ي")
+
 # One translate table for rules 3-6: a single pass over the word.
 _FOLD_TABLE = str.maketrans(
     {**{c: None for c in REMOVED}, **LETTER_FOLDS, **DIGIT_FOLDS}
@@ -167,7 +224,7 @@ _NFKC_KEEP = frozenset("\ufdfa\ufdfb\ufdfd")
 _MADDA_RUN = re.compile(f"(?:{HAMZA}?{ALEF}){{2,}}|{HAMZA}{ALEF}")
 
 
-def _compose(word: str) -> str:
+def compose(word: str) -> str:
     """Rule 1: NFKC, except the phrase ligatures, with a fast path for plain text."""
     if unicodedata.is_normalized("NFKC", word) or any(c in _NFKC_KEEP for c in word):
         return word
@@ -183,7 +240,7 @@ def _hamza_seat(vowels: str) -> str:
     return ALEF_HAMZA_ABOVE
 
 
-def _uthmani(word: str) -> str:
+def uthmani_letters(word: str) -> str:
     """Rule 2: spellings of the Uthmani script that differ from modern ones in letters."""
     if WAW + DAGGER_ALEF in word:
         word = word.replace(WAW + DAGGER_ALEF, ALEF)
@@ -201,6 +258,7 @@ def _uthmani(word: str) -> str:
                 while before > 0 and chars[before - 1] in DIACRITICS:
                     before -= 1
                 chars[seat] = _hamza_seat(vowels + "".join(chars[before:seat]))
+                chars.extend(reversed(vowels))  # the hamza's own vowels stay on it
                 continue
             chars.extend(reversed(vowels))
         chars.append(char)
@@ -216,7 +274,7 @@ def normalize(word: str) -> str:
     >>> normalize("أمريكيّـــة")
     'امريكيه'
     """
-    folded = _uthmani(_compose(word)).translate(_FOLD_TABLE).casefold()
+    folded = uthmani_letters(compose(word)).translate(_FOLD_TABLE).casefold()
     if HAMZA + ALEF in folded or ALEF + ALEF in folded:
         folded = _MADDA_RUN.sub(ALEF, folded)
     return folded
@@ -236,7 +294,7 @@ def spellings(word: str) -> tuple[str, ...]:
     glued = glued_parts(plain)
     if not any(c in _UTHMANI_SMALL for c in word):
         return (plain,) + glued
-    full = normalize(_uthmani(_compose(word)).translate(_FULL_READING))
+    full = normalize(uthmani_letters(compose(word)).translate(_FULL_READING))
     return ((plain,) if full == plain else (plain, full)) + glued
 
 
@@ -270,7 +328,7 @@ def strip_marks(word: str) -> str:
     >>> strip_marks("أَمْرِيكِـيَّة")
     'أمريكية'
     """
-    return "".join(c for c in _compose(word) if c not in REMOVED)
+    return "".join(c for c in compose(word) if c not in REMOVED)
 
 
 def is_arabic_letter(char: str) -> bool:
