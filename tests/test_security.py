@@ -70,7 +70,7 @@ def assert_no_live_markup(html: str) -> None:
                     "li", "span", "bdi", "mark", "section", "article", "aside", "nav", "div",
                     "strong", "em", "small", "datalist", "option", "time", "abbr", "script",
                     "kbd", "details", "summary", "select", "table", "thead", "tbody", "tr",
-                    "th", "td", "code"}, tags
+                    "th", "td", "code", "fieldset", "legend"}, tags
 
 
 # -- markup stays text --------------------------------------------------------------------

@@ -40,6 +40,7 @@ from search.errors import (
 from search.concordance import BY, concordance, frequency
 from search.concordance import SORTS as CONCORDANCE_SORTS
 from search.index import SORTS
+from search.query import BY as SEARCH_BY
 from search.relax import MATCHES
 
 from . import get_index
@@ -84,7 +85,7 @@ PER_PAGE_CHOICES = (10, 20, 50)
 #: Words of a passage used as its label when the file has no title.
 LABEL_WORDS = 8
 #: Query-string keys a document page's "back" link may carry to the search page.
-BACK_KEYS = ("q", "page", "per_page", "source", "match", "sort", "collapse", "folder")
+BACK_KEYS = ("q", "page", "per_page", "source", "match", "sort", "collapse", "folder", "by")
 
 
 class WebError(SearchError):
@@ -115,6 +116,7 @@ class SearchArgs:
     sort: str = "relevance"
     collapse: bool = False
     folders: tuple[str, ...] = ()
+    by: str = "word"  # each word by its forms, or by its root (search.query.BY)
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,8 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     if len(folders) > config["MAX_SOURCES"]:
         raise InputError("too_many_sources", limit=config["MAX_SOURCES"])
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args,
-                      match=match, sort=sort, collapse=collapse == "1", folders=folders)
+                      match=match, sort=sort, collapse=collapse == "1", folders=folders,
+                      by=_choice(args, "by", SEARCH_BY))
 
 
 def _query_text(args, required: bool = True) -> str:
@@ -199,6 +202,7 @@ def run_search(args: SearchArgs, per_page: int | None = None, page: int | None =
         args.q, page=page or args.page, per_page=per_page or args.per_page,
         sources=args.sources or None, match=args.match, sort=args.sort,
         collapse=args.collapse, folders=args.folders or None,
+        by=args.by,
     )
 
 
@@ -219,6 +223,8 @@ def search_params(args: SearchArgs, **changes) -> dict:
         params["collapse"] = "1"
     if args.folders:
         params["folder"] = list(args.folders)
+    if args.by != "word":
+        params["by"] = args.by
     if args.page != 1:
         params["page"] = args.page
     return params
@@ -572,3 +578,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(hit_label)
     app.add_template_global(doc_url)
     app.add_template_global(messages.arabic, "message")
+    app.add_template_filter(messages.reason, "reason")
