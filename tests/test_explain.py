@@ -244,6 +244,15 @@ def test_cli_json_has_matches(sample_index):
     assert "diacritics" in match["how"] and match["typed"] == "الدِّفَاع"
 
 
+def test_cli_prints_why_and_searches_by_root(sample_index):
+    args = ["search", "حرب", "--per-page", "1", "--index", str(sample_index.index_dir)]
+    by_root = CliRunner().invoke(main, args + ["--by", "root", "--json"])
+    assert by_root.exit_code == 0, by_root.output
+    assert json.loads(by_root.output)["by"] == "root"
+    text = CliRunner().invoke(main, args + ["--by", "root"]).output
+    assert "   why: " in text and reason("root", "en") in text
+
+
 def test_api_has_matches_and_keeps_by_root(client, sample_index):
     data = client.get("/api/search", query_string={"q": "حرب", "by": "root"}).get_json()
     assert data["by"] == "root" and data["normalized_query"] == "root:حرب"
