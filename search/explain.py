@@ -58,7 +58,7 @@ class Explainer:
                     self.by_term.setdefault(form, len(self.searched))
                 self.searched.append(item)
         self.terms = frozenset(self.by_term)
-        self.typed, self.correction = _originals(query, corrected)
+        self.original, self.correction = _originals(query, corrected)
         self._reasons: dict[tuple[int, str], tuple[str, ...]] = {}
 
     def matches(self, text: str, analysed) -> tuple[Match, ...]:
@@ -76,19 +76,19 @@ class Explainer:
                 how = self._reasons[(number, written)] = self.reasons(self.searched[number],
                                                                       written)
             typed = self.searched[number].typed
-            found.append(Match(start, end, written, how, self.typed.get(typed, typed)))
+            found.append(Match(start, end, written, how, self.original.get(typed, typed)))
         return tuple(found)
 
     def reasons(self, item: Searched, written: str) -> tuple[str, ...]:
         """Why ``written`` matched the word ``item`` searched for, in ``HOWS`` order."""
-        found = set(differences(item.typed, written)) - {"exact"}
+        found = set(differences(item.typed, written))
         if item.kind == "root":
             found -= ROOT_REPLACES
         if item.kind in KIND_REASONS:
             found.add(KIND_REASONS[item.kind])
         if is_variant(item.typed, written):
             found.add("variant")
-        if item.typed in self.typed:
+        if item.typed in self.original:  # the query ran on a correction of this word
             found.add(self.correction)
         return tuple(how for how in HOWS if how in found) or ("exact",)
 

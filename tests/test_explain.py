@@ -272,3 +272,11 @@ def test_page_shows_why_and_keeps_the_root_choice_in_links(client):
     assert html.count('<input type="hidden" name="by" value="root">') == 4  # the other forms
     plain = client.get("/", query_string={"q": "سوريا"}).get_data(as_text=True)
     assert 'name="by" value="word" checked' in plain and "by=root" not in plain
+
+
+def test_the_docstring_examples_hold():
+    import doctest
+
+    from search import explain, results
+
+    assert doctest.testmod(explain).failed == 0 and doctest.testmod(results).failed == 0
