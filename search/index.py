@@ -430,8 +430,9 @@ class Index:
                 for docnum, score, _step in found.ranked(limit, engine.columns.source_of)]
 
     def document(self, source: str, query: str | None = None, around: int | None = None,
-                 window: int = 200) -> Document:
-        """One page of a source's passages, in order, with the query's words marked.
+                 window: int = 200, by: str = "word") -> Document:
+        """One page of a source's passages, in order, with the query's words marked
+        (``by="root"``: every word of their roots, as ``search`` found them).
 
         Passages come ``window`` at a time: the block holding passage ``around`` (the
         first block without it), so a huge file never makes a huge page.
@@ -443,7 +444,7 @@ class Index:
         terms = frozenset()
         if query:
             try:
-                terms = self._plan(current, local, query, "all", ()).highlight
+                terms = self._plan(current, local, query, "all", (), by=by).highlight
             except SearchError:
                 terms = frozenset()
         engine = current.engine

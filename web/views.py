@@ -301,7 +301,7 @@ def doc_url(args: SearchArgs, source: str, passage: int) -> str:
     """The document page at ``passage``, marking the query, with a way back to this page."""
     back = urlencode(search_params(args), doseq=True)
     return url_for("web.document", source=source, q=args.q, passage=passage, back=back,
-                   _anchor=f"p-{passage}")
+                   by=args.by if args.by != "word" else None, _anchor=f"p-{passage}")
 
 
 def back_url(raw: str) -> str:
@@ -368,9 +368,11 @@ def document(source: str):
         query = ""
     passage = _positive_int(request.args, "passage", 1)
     window = current_app.config["DOCUMENT_WINDOW"]
+    by = _choice(request.args, "by", SEARCH_BY)
     try:
         # A malformed query only loses its highlights here (the library ignores it).
-        doc = get_index().document(source, query=query or None, around=passage, window=window)
+        doc = get_index().document(source, query=query or None, around=passage, window=window,
+                                   by=by)
     except UnknownSourceError:
         raise WebError("document_not_found", status=404, source=source) from None
     if doc.total and passage > doc.total:
@@ -381,7 +383,8 @@ def document(source: str):
 
     def window_url(number):
         return url_for("web.document", source=source, q=query or None, passage=number,
-                       back=back or None, _anchor=f"p-{number}")
+                       back=back or None, by=by if by != "word" else None,
+                       _anchor=f"p-{number}")
 
     return render_template(
         "document.html", doc=doc, query=query, label=doc.title or first_words(
