@@ -15,6 +15,7 @@ the same queries by word.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -87,6 +88,8 @@ def main(argv=None) -> int:
 
     from search import Index
 
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
     index = Index.open(args.index)
     index.warm()
     pools = benchmark.sentence_pools(benchmark.NEWS_DIR, benchmark.QPC_FILE)
@@ -99,11 +102,11 @@ def main(argv=None) -> int:
         tables.append(("two-word, by root", compare(
             index, queries[:args.roots], max(1, args.rounds // 2), args.seed,
             {"by=word": {}, "by=root": {"by": "root"}})))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
     facts = benchmark.machine(argparse.Namespace(seed=args.seed, queries=args.queries,
                                                  repeat=args.rounds, procs=1, baseline=None))
-    lines = [f"date: {facts['date']}, nproc: {facts['cpus']}, python: {facts['python']}, "
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    lines = [f"date: {facts['date']}, nproc: {facts['cpus']}, load average at the end: {load}, "
+             f"python: {facts['python']}, "
              f"commit: {commit}, passages: {len(index)}, queries: {len(queries)}, "
              f"rounds: {args.rounds}, seed: {args.seed}", ""] + render(tables)
     text = "\n".join(lines) + "\n"
