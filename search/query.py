@@ -207,7 +207,7 @@ def by_root(groups: list[list[Clause]], keep=frozenset()) -> list[list[Clause]]:
     >>> by_root(parse("الصابرين في"), keep={"في"})[0]
     [Clause(text='الصابرين', kind='root', negated=False, distance=0)]
     """
-    return [[Clause(c.text, "root", c.negated) if c.kind == "word" and c.text not in keep
+    return [[Clause(c.text, "root") if c.kind == "word" and not c.negated and c.text not in keep
              else c for c in group] for group in groups]
 
 

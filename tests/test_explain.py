@@ -217,6 +217,8 @@ def test_by_root_searches_each_word_by_its_root(index):
 def test_by_root_leaves_common_words_and_phrases_alone(index):
     assert index.search("مع الصابرين", by="root").normalized_query == "مع root:الصابرين"
     assert index.search('"الصابرين الذين"', by="root").normalized_query == "الصابرين الذين"
+    assert index.search("الصابرين -يصبرون", by="root").normalized_query == "root:الصابرين"
+    assert index.search("الصابرين -يصبرون", by="root").total == 0  # يصبرون itself excluded
 
 
 def test_by_must_be_word_or_root(index):
