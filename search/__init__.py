@@ -12,12 +12,12 @@ from .errors import (BuildInProgressError, IndexNotFoundError, QueryError,
                      RebuildNeededError, SearchError, UnknownSourceError)
 from .index import Document, DocumentPassage, Index
 from .writer import BuildReport
-from .results import FacetCount, Hit, SearchResult
+from .results import FacetCount, Hit, Match, SearchResult
 from .stemmer import stem
 
 __all__ = [
     "ArabicAnalyzer", "BuildInProgressError", "BuildReport", "Document",
-    "DocumentPassage", "FacetCount", "Hit", "Index", "IndexNotFoundError", "QueryError",
+    "DocumentPassage", "FacetCount", "Hit", "Index", "IndexNotFoundError", "Match", "QueryError",
     "RebuildNeededError", "SearchError", "SearchResult", "UnknownSourceError",
     "normalize", "stem",
 ]

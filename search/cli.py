@@ -16,7 +16,7 @@ import click
 from .analysis import ArabicAnalyzer
 from .corpus import display_name
 from .errors import SearchError
-from . import writer
+from . import messages, writer
 from .index import Index
 from .variants import stem_of
 
@@ -122,9 +122,11 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, clu
               help="What each word must keep as typed, a comma list of diacritics, hamza, "
                    "ta_marbuta, alef_maqsura, form (no other stem or clitic): "
                    "--exact diacritics,hamza.")
+@click.option("--by", type=click.Choice(["word", "root"]), default="word", show_default=True,
+              help="word: each word's forms; root: every word of each word's root.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @cluster_option
-def search_command(query, index_dir, sources, page, per_page, match, exact, as_json, cluster):
+def search_command(query, index_dir, sources, page, per_page, match, exact, by, as_json, cluster):
     """Search the index for QUERY.
 
     Plain words (in any spelling or form): passages with all of them first; "quoted
@@ -134,14 +136,14 @@ def search_command(query, index_dir, sources, page, per_page, match, exact, as_j
     def run():
         if not cluster:
             return Index.open(index_dir).search(query, page=page, per_page=per_page,
-                                                sources=sources, match=match, exact=exact)
+                                                sources=sources, match=match, exact=exact, by=by)
         from .cluster import ClusterIndex
 
         # A cluster answers with every word required (the "all" step).
         index = ClusterIndex.open(index_dir, cluster)
         try:
             return index.search(query, page=page, per_page=per_page, sources=sources,
-                                exact=exact)
+                                exact=exact, by=by)
         finally:
             index.close()
 
@@ -168,6 +170,11 @@ def _print_result(result) -> None:
         click.echo("   " + _terminal_snippet(hit.snippet))
         if hit.missing:
             click.echo("   missing: " + ", ".join(hit.missing))
+        if hit.matches:  # why it matched, one line per distinct written word
+            click.echo("   why: " + "; ".join(
+                f"{word.text} ({word.typed}): "
+                + ", ".join(messages.reason(how, "en") for how in word.how)
+                for word in hit.matched_words))
     if result.facets:
         click.echo("\nBy source: " + ", ".join(f"{f.value} ({f.count})" for f in result.facets))
 

@@ -41,7 +41,8 @@ from .plan import NOTHING
 from .index import FACET_LIMIT, Index
 from .ranking import DEFAULT, Ranking
 from .results import FacetCount, Hit, SearchResult
-from .snippets import snippet
+from .explain import Explainer, searched_query
+from .snippets import analysed_words, snippet
 
 MANIFEST = "cluster.json"
 #: Seconds a search waits for the shards (each round) before it fails.
@@ -297,14 +298,15 @@ class ClusterIndex:
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
                match: str = "all", sort: str = "relevance", collapse: bool = False,
-               folders=None, exact=None) -> SearchResult:
+               folders=None, exact=None, by: str = "word", explain: bool = True) -> SearchResult:
         """As ``Index.search(..., match="all")``, over every shard (no did-you-mean
         suggestion). A cluster answers the first step of matching that relaxes only
         (every word in one passage), whatever ``match`` asks for: the result's ``match``
         says so."""
         started = time.perf_counter()
         for feature, asked in (("sort=order", sort != "relevance"), ("collapse", collapse),
-                               ("folder", bool(folders)), ("exact", bool(exact))):
+                               ("folder", bool(folders)), ("exact", bool(exact)),
+                               ("by=root", by != "word")):
             if asked:
                 raise SearchError("cluster_unsupported", feature=feature)
         if not isinstance(page, int) or page < 1:
@@ -324,11 +326,9 @@ class ClusterIndex:
                              average, ranking, manifest=manifest)
         counts, facet_total = sharding.merge_facets(answers, facet_limit, plan.sources)
         analyzer = sharding.analyzer()
+        explainer = Explainer((plan,), query) if explain else None
         hits = tuple(
-            Hit(id=fields["id"], source=fields["source"], passage=fields["passage"],
-                score=score, snippet=snippet(fields["text"], plan.highlight, analyzer),
-                text=fields["text"], title=fields.get("title"),
-                start=fields["span"][0], end=fields["span"][1])
+            self._hit(fields, score, plan.highlight, analyzer, explainer)
             for score, fields in sharding.merge_hits(answers, (page - 1) * per_page,
                                                      page * per_page))
         total = sum(a["total"] for a in answers)
@@ -345,7 +345,18 @@ class ClusterIndex:
                                 in sharding.folder_counts(answers, plan.sources).items()),
             missing=tuple(text for text, unit in zip(plan.unit_texts, plan.units)
                           if unit is NOTHING),
-            related=(), normalized_query=" ".join(term for _typed, term in plan.words))
+            related=(), normalized_query=searched_query(plan))
+
+    @staticmethod
+    def _hit(fields: dict, score: float, highlight, analyzer, explainer) -> Hit:
+        """One hit from a shard's stored fields: snippet and matches from one analysis."""
+        text = fields["text"]
+        analysed = analysed_words(text, analyzer)
+        return Hit(id=fields["id"], source=fields["source"], passage=fields["passage"],
+                   score=score, snippet=snippet(text, highlight, analyzer, analysed=analysed),
+                   text=text, title=fields.get("title"),
+                   start=fields["span"][0], end=fields["span"][1],
+                   matches=explainer.matches(text, analysed) if explainer is not None else ())
 
     def document(self, source: str, query: str | None = None):
         """Every passage of one source (from the shard holding it)."""

@@ -22,15 +22,17 @@ from whoosh import index as windex
 
 from . import relax, rerank, storage, writer
 from .analysis import default_stopwords
+from .arabic import normalize
 from .engine import Engine, top
+from .explain import Explainer, searched_query
 from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
-from .query import parse, plain_words, question_frame_words
+from .query import BY, by_root, parse, plain_words, question_frame_words
 from .ranking import DEFAULT, Ranking
 from .related import RelatedWords
 from .results import FacetCount, Hit, SearchResult
 from .roots import RootGroups, RootTable
-from .snippets import snippet
+from .snippets import analysed_words, snippet
 from .spelling import exact_options, in_order
 from .stemgroups import StemGroups
 from .suggest import complete_word, suggest_query, vocabulary_of
@@ -226,7 +228,8 @@ class Index:
                           exact=exact_options(exact))
 
     def _plan(self, current, local, query, match, sources, ranking=None,
-              relate: bool = False, exact: frozenset[str] = frozenset()) -> Plan:
+              relate: bool = False, exact: frozenset[str] = frozenset(),
+              by: str = "word") -> Plan:
         sources = self._check_sources(sources, current)
         ranking = ranking or self.ranking
         if match == "any":
@@ -242,6 +245,8 @@ class Index:
             clauses, ignore = parse(query), frozenset()
         else:
             raise ValueError(f"match must be 'all' or 'any', not {match!r}")
+        if by == "root":
+            clauses = by_root(clauses, keep=_common_spellings(clauses))
         stem_groups = local.groups
         if ranking != stem_groups.ranking:  # an experiment's weights: groups of its own
             stem_groups = StemGroups(current.engine.vocabulary, stemmer=current.stemmer,
@@ -259,16 +264,19 @@ class Index:
         return planner.plan(clauses, match=match, sources=sources, relate=relate, exact=exact)
 
     def _find(self, current, local, query: str, match: str, sources, ranking: Ranking,
-              exact: frozenset[str] = frozenset()):
+              exact: frozenset[str] = frozenset(), by: str = "word"):
         """(strict plan, loose plan or None, ``relax.Matches``) of a query."""
         if match not in relax.MATCHES:
             raise ValueError(f"match must be one of {', '.join(relax.MATCHES)}, not {match!r}")
+        if by not in BY:
+            raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
         strict = self._plan(current, local, query, "all", sources, ranking,
-                            relate=match == "auto", exact=exact)
+                            relate=match == "auto", exact=exact, by=by)
         loose = None
         if match in ("auto", "any"):
             try:
-                loose = self._plan(current, local, query, "any", sources, ranking, exact=exact)
+                loose = self._plan(current, local, query, "any", sources, ranking,
+                                   exact=exact, by=by)
             except QueryError:  # nothing but frame words: the strict reading stands
                 loose = None
         found = relax.find(current.engine, strict, loose, match, ranking)
@@ -285,7 +293,7 @@ class Index:
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
                match: str = "auto", sort: str = "relevance", collapse: bool = False,
-               folders=None, exact=None) -> SearchResult:
+               folders=None, exact=None, by: str = "word", explain: bool = True) -> SearchResult:
         """A page of ranked passages with snippets, facet counts and a suggestion.
 
         ``match`` (``search.relax``): ``"auto"`` ranks passages with every word first,
@@ -295,7 +303,9 @@ class Index:
         ``sort="order"`` lists passages in reading order (by file, then place in it)
         instead of by relevance; ``collapse`` shows one hit per file, the others counted
         in ``Hit.more_in_source``; ``folders`` keeps the files under these top folders
-        (collections, books).
+        (collections, books). ``by="root"`` searches each word by its root (as
+        ``root:word``). ``explain`` (on by default) says for every hit which written
+        words matched and why (``Hit.matches``, ``search.explain``).
         Facets list the ``facet_limit`` source files with most matches, and the
         selected ones; ``facet_total`` says how many files have matches in all;
         ``folder_facets`` counts matches by top folder. Each facet ignores its own filter.
@@ -314,7 +324,7 @@ class Index:
         ranking = ranking or self.ranking
         engine = current.engine
         strict, loose, found = self._find(current, local, query, match, sources, ranking,
-                                          exact)
+                                          exact, by)
         suggestion = corrected = None
         suggestion_partial = False
         if not len(found.ids) or found.found_nowhere() or strict.related:
@@ -324,7 +334,7 @@ class Index:
             suggestion, suggestion_partial = suggested.text, suggested.partial
             if suggestion and match == "auto" and not len(found.ids):
                 strict, loose, found = self._find(current, local, suggestion, match,
-                                                  sources, ranking, exact)
+                                                  sources, ranking, exact, by)
                 corrected = suggestion
         folders = tuple(dict.fromkeys(folders or ()))
         in_folders = engine.folder_mask(found.ids, folders) if folders else None
@@ -353,7 +363,9 @@ class Index:
                     firsts.append(entry)
                     more[entry[0]] = int(per_source[source]) - 1
             listed = firsts
-        hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0))
+        explainer = Explainer((strict, loose), query, corrected) if explain else None
+        hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0),
+                          explainer)
                 for docnum, score, step in listed[(page - 1) * per_page:page * per_page]]
         facets = tuple(FacetCount(value, count, value in strict.sources,
                                   label=self._title(current, value))
@@ -370,11 +382,11 @@ class Index:
             related=strict.related, corrected=corrected,
             expansions=loose.expansions if loose is not None else (),
             suggestion_partial=suggestion_partial,
-            normalized_query=" ".join(term for _typed, term in strict.words),
+            normalized_query=searched_query(strict),
             sort=sort, collapsed_total=len(listed) if collapse else None,
             folder_facets=tuple(FacetCount(value, count, value in folders)
                                 for value, count in folder_counts.items()),
-            folders=folders, exact=in_order(exact),
+            folders=folders, exact=in_order(exact), by=by,
         )
 
     def _title(self, current, source: str) -> str | None:
@@ -387,9 +399,10 @@ class Index:
         return titles[source]
 
     def _hit(self, current, docnum: int, score: float, step: str, found, highlight,
-             more: int = 0) -> Hit:
+             more: int = 0, explainer: Explainer | None = None) -> Hit:
         """One hit: its passage (with the next one, for a neighbour pair), the words
-        marked, the words it lacks."""
+        marked and why they matched (one analysis of its text for both), the words it
+        lacks."""
         engine = current.engine
         fields = engine.stored_fields(docnum)
         text, end = fields["text"], fields["span"][1]
@@ -397,11 +410,13 @@ class Index:
         if partner is not None:
             second = engine.stored_fields(partner)
             text, end = f"{text}\n{second['text']}", second["span"][1]
+        analysed = analysed_words(text, current.analyzer)
         return Hit(
             id=fields["id"], source=fields["source"], passage=fields["passage"],
-            score=score, snippet=snippet(text, highlight, current.analyzer),
+            score=score, snippet=snippet(text, highlight, current.analyzer, analysed=analysed),
             text=text, title=fields.get("title"), start=fields["span"][0], end=end,
             step=step, missing=found.missing(docnum), more_in_source=more,
+            matches=explainer.matches(text, analysed) if explainer is not None else (),
         )
 
     def warm(self) -> None:
@@ -460,8 +475,9 @@ class Index:
         return [engine.stored_fields(int(d))["id"] for d in docnums], values
 
     def document(self, source: str, query: str | None = None, around: int | None = None,
-                 window: int = 200) -> Document:
-        """One page of a source's passages, in order, with the query's words marked.
+                 window: int = 200, by: str = "word") -> Document:
+        """One page of a source's passages, in order, with the query's words marked
+        (``by="root"``: every word of their roots, as ``search`` found them).
 
         Passages come ``window`` at a time: the block holding passage ``around`` (the
         first block without it), so a huge file never makes a huge page.
@@ -473,7 +489,7 @@ class Index:
         terms = frozenset()
         if query:
             try:
-                terms = self._plan(current, local, query, "all", ()).highlight
+                terms = self._plan(current, local, query, "all", (), by=by).highlight
             except SearchError:
                 terms = frozenset()
         engine = current.engine
@@ -602,6 +618,13 @@ class Index:
         found = [(engine.columns.source_names[number], int(round(occurrences[number])),
                   int(passages[number])) for number in np.flatnonzero(passages)]
         return sorted(found, key=lambda row: (-row[1], row[0]))
+
+
+def _common_spellings(clauses) -> frozenset[str]:
+    """The texts of the query's common words (searched as themselves, not by root)."""
+    common = default_stopwords()
+    return frozenset(clause.text for group in clauses for clause in group
+                     if normalize(clause.text) in common)
 
 
 def _by_importance(words, vocabulary) -> list[tuple[str, str]]:

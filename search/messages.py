@@ -184,6 +184,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "frequency by root needs an index built with roots: rebuild it with "
         "`arabic-search index CORPUS --rebuild --roots --index {index}`",
     ),
+    # -- why a hit matched (search/explain.py): one label per results.HOWS ----------------
+    "how_exact": ("كما كُتبت", "as typed"),
+    "how_diacritics": ("بتشكيل آخر", "other diacritics"),
+    "how_hamza": ("بهمزة على كرسي آخر", "the hamza on another seat"),
+    "how_alef": ("بصورة أخرى للألف", "another form of alef"),
+    "how_ta_marbuta": ("بالتاء المربوطة أو الهاء", "ta marbuta or heh"),
+    "how_alef_maqsura": ("بالألف المقصورة أو الياء", "alef maqsura or yeh"),
+    "how_tatweel": ("بالتطويل", "with tatweel"),
+    "how_digits": ("بأرقام أخرى", "other digits"),
+    "how_clitic": ("مع سابقة أو لاحقة", "with a clitic"),
+    "how_stem": ("صيغة أخرى للكلمة", "another form of the word"),
+    "how_root": ("من الجذر نفسه", "the same root"),
+    "how_variant": ("كتابة أخرى للاسم", "another spelling of the name"),
+    "how_typo": ("بعد تصحيح الإملاء", "the word corrected"),
+    "how_keyboard": ("مكتوبة بلوحة المفاتيح الأخرى", "typed with the other keyboard layout"),
     # -- web requests (web/views.py) -------------------------------------------------------
     "q_required": (
         "اكتب كلمة أو أكثر للبحث عنها.",
@@ -327,3 +342,12 @@ def arabic(code: str, **params) -> str:
 def english(code: str, **params) -> str:
     """The English message for ``code`` (command line, logs)."""
     return MESSAGES[code][1].format_map(_Missing(_fill(code, params)))
+
+
+def reason(how: str, language: str = "ar") -> str:
+    """The label of one reason a hit matched (``results.HOWS``), catalog code ``how_<how>``.
+
+    >>> reason("root"), reason("root", "en")
+    ('من الجذر نفسه', 'the same root')
+    """
+    return (arabic if language == "ar" else english)("how_" + how)

@@ -23,7 +23,8 @@ Nodes:
 - ``NOTHING``: matches no passage.
 
 A ``Plan`` is the tree plus what the rest of a search needs: the source filter, the
-words as typed with their index terms (did-you-mean) and the terms to mark in snippets.
+words as typed with their index terms (did-you-mean), the terms to mark in snippets, and
+for each word searched the forms it found and how (``Searched``: why a hit matched).
 """
 
 from __future__ import annotations
@@ -105,6 +106,23 @@ class Nothing:
 NOTHING = Nothing()
 Node = Union[Words, Terms, Phrase, Near, All, Any, Without, Nothing]
 
+#: How a word searched found its forms (``Searched.kind``).
+SEARCHED_KINDS = ("word", "common", "related", "root", "prefix")
+
+
+@dataclass(frozen=True)
+class Searched:
+    """One word searched for, as the plan reads it: ``typed`` as in the query, ``term``
+    its folded index term, ``kind`` how its ``forms`` (index terms, all marked in
+    snippets) were found: its stem group (``word``), a common word's own forms
+    (``common``), forms related to a word found nowhere (``related``), its root
+    (``root``), words starting with it (``prefix``)."""
+
+    typed: str
+    term: str
+    kind: str
+    forms: frozenset[str]
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -131,6 +149,8 @@ class Plan:
     phrase: Node | None = None
     #: Questions: (word as typed, related form) for each word added by ``Planner.related``.
     expansions: tuple[tuple[str, str], ...] = ()
+    #: Every word searched for (excluded ones not), in query order, with its forms.
+    searched: tuple[Searched, ...] = ()
 
 
 class Planner:
@@ -215,7 +235,7 @@ class Planner:
                     unit_texts=tuple(texts) if required else tuple(
                         c.text for g in groups for c in g if not c.negated),
                     optional=weighed, exclude=exclude, related=tuple(state.related),
-                    expansions=tuple(state.expansions),
+                    expansions=tuple(state.expansions), searched=tuple(state.searched),
                     phrase=Phrase(tuple(sequence)) if plain and len(sequence) > 1
                     and all(isinstance(n, Words) for n in sequence) else None)
 
@@ -287,17 +307,19 @@ class Planner:
                 for form, weight in self.groups.forms(word, short=not state.question).items():
                     forms[form] = max(weight, forms.get(form, 0.0))
         common = self._common(words)
-        if not negated:
-            if not common:  # the words a result is about (did-you-mean, per-word scores)
-                state.words.append((typed, words[0]))
-            state.highlight.update(forms)
+        if not negated and not common:
+            # The words a result is about (did-you-mean, per-word scores).
+            state.words.append((typed, words[0]))
         root = self._root(typed, words[0]) if state.with_roots and not negated \
             and not common and not exact else None
+        kind = "common" if common else "word"
         if not forms and state.relate and not negated and not common:
             forms = self._related(words[0])
             if forms:
                 state.related.append((typed, tuple(sorted(forms))))
-                state.highlight.update(forms)
+                kind = "related"
+        if not negated:
+            state.mark(typed, words[0], kind, forms)
         if not forms:
             # Nothing with its stem: only its root, or nothing at all (AND stays honest).
             return root if root is not None else NOTHING
@@ -377,11 +399,12 @@ class Planner:
                 if forms else 0.0
         else:
             _root, forms, shared = self.root_groups.group(words[0])
+        if not clause.negated:
+            state.mark(clause.text, words[0], "root", forms)
         if not forms:
             return NOTHING
         if not clause.negated:
             state.words.append((clause.text, words[0]))
-            state.highlight.update(forms)
         return Words(clause.text, tuple(forms), (1.0,) * len(forms), shared)
 
     def _prefix(self, clause: Clause, state: "_State") -> Node | None:
@@ -394,10 +417,10 @@ class Planner:
             expanded.append(term)
             if len(expanded) > MAX_PREFIX_TERMS:
                 raise QueryError("prefix_too_many", prefix=clause.text)
+        if not clause.negated:
+            state.mark(clause.text, words[0], "prefix", expanded)
         if not expanded:
             return NOTHING
-        if not clause.negated:
-            state.highlight.update(expanded)
         idfs = tuple(scoring.idf(self.vocabulary.doc_frequency(self.fieldname, term),
                                  self.doc_count) for term in expanded)
         return Terms(tuple(expanded), idfs)
@@ -417,3 +440,9 @@ class _State:
         self.related: list[tuple[str, tuple[str, ...]]] = []
         self.question = question
         self.expansions: list[tuple[str, str]] = []
+        self.searched: list[Searched] = []
+
+    def mark(self, typed: str, term: str, kind: str, forms) -> None:
+        """A word searched for: its forms are marked, and remembered with how they came."""
+        self.highlight.update(forms)
+        self.searched.append(Searched(typed, term, kind, frozenset(forms)))

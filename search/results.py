@@ -9,6 +9,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: Why a written word matched the word typed (``Match.how``), in the order they are listed:
+#: the same word; spelling that folding ignores (marks, hamza seat, alef form, ة/ه,
+#: ى/ي, tatweel, digits); a clitic or an inflection; the same root; another spelling of a
+#: name or a Qur'anic rasm spelling; the query corrected (a typing slip, the other
+#: keyboard layout).
+HOWS = ("exact", "diacritics", "hamza", "alef", "ta_marbuta", "alef_maqsura", "tatweel",
+        "digits", "clitic", "stem", "root", "variant", "typo", "keyboard")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One written word of a hit's ``text`` that matched: ``text[start:end]``, offsets in
+    code points (Python ``str`` indexes; in JavaScript, ``Array.from(text)`` indexes,
+    not UTF-16 units), ``how`` its reasons (``HOWS``, in that order) and ``typed`` the
+    word of the query it answers, as typed.
+
+    >>> Match(0, 6, "وزارةُ", ("diacritics",), "وزارة").to_dict()["how"]
+    ['diacritics']
+    """
+
+    start: int
+    end: int
+    text: str
+    how: tuple[str, ...]
+    typed: str = ""
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text,
+                "how": list(self.how), "typed": self.typed}
+
+
+@dataclass(frozen=True)
+class MatchedWord:
+    """A written word that matched, its reasons and the word typed, and how many times
+    it matched in one hit (``Hit.matched_words``)."""
+
+    text: str
+    typed: str
+    how: tuple[str, ...]
+    count: int = 1
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -19,7 +60,8 @@ class Hit:
     ``start`` and ``end`` are the passage's character span in its decoded source file.
     ``step`` says how it matched (``relax.STEPS``: all words, a pair of neighbouring
     passages, some words; a pair's ``text`` holds both passages); ``missing`` the
-    words typed that it lacks.
+    words typed that it lacks; ``matches`` each written word that matched and why
+    (``Match``; ``reasons`` all their reasons together).
     """
 
     id: str
@@ -34,6 +76,24 @@ class Hit:
     step: str = "all"
     missing: tuple[str, ...] = ()
     more_in_source: int = 0
+    matches: tuple[Match, ...] = ()
+
+    @property
+    def matched_words(self) -> tuple[MatchedWord, ...]:
+        """Each distinct written word of ``matches`` once (with the word it answers and
+        its reasons), in text order, with how often it matched: what a reader is shown."""
+        counts: dict[tuple, int] = {}
+        for match in self.matches:
+            key = (match.text, match.typed, match.how)
+            counts[key] = counts.get(key, 0) + 1
+        return tuple(MatchedWord(text, typed, how, count)
+                     for (text, typed, how), count in counts.items())
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Every reason of ``matches``, once each, in ``HOWS`` order (a hit's summary)."""
+        found = {how for match in self.matches for how in match.how}
+        return tuple(how for how in HOWS if how in found)
 
     def to_dict(self) -> dict:
         return {
@@ -46,6 +106,7 @@ class Hit:
             "step": self.step,
             "missing": list(self.missing),
             "more_in_source": self.more_in_source,
+            "matches": [match.to_dict() for match in self.matches],
         }
 
 
@@ -88,6 +149,7 @@ class SearchResult:
     query as typed found nothing; ``normalized_query`` the words searched for, folded;
     ``suggestion_partial`` that the suggestion was cut short by its work budget (too
     many unknown words, out of time): it may be missing or correct fewer words.
+    ``by``: ``"word"`` (each word's forms) or ``"root"`` (each word's root, ``root:``).
     """
 
     query: str
@@ -115,6 +177,7 @@ class SearchResult:
     folders: tuple[str, ...] = ()
     #: The exact options applied (``spelling.EXACT`` order): marks, hamza, ... as typed.
     exact: tuple[str, ...] = ()
+    by: str = "word"
 
     @property
     def pages(self) -> int:
@@ -149,4 +212,5 @@ class SearchResult:
             "sort": self.sort,
             "collapsed_total": self.collapsed_total,
             "exact": list(self.exact),
+            "by": self.by,
         }

@@ -39,12 +39,22 @@ def _terms_of(word: str, analyzer) -> frozenset[str]:
     return found
 
 
-def matched_words(text: str, terms, analyzer) -> list[tuple[int, int, bool]]:
-    """(start, end, matched) of every word of ``text``."""
+def analysed_words(text: str, analyzer) -> list[tuple[int, int, frozenset[str]]]:
+    """(start, end, index terms) of every word of ``text``: the one analysis of a hit's
+    text, shared by its snippet and by the explanation of its matches
+    (``search.explain``). Offsets are ``str`` indexes (code points)."""
     if analyzer == _TEXT_ANALYZER:
         analyzer = _TEXT_ANALYZER
-    return [(m.start(), m.end(), not terms.isdisjoint(_terms_of(m.group(), analyzer)))
+    return [(m.start(), m.end(), _terms_of(m.group(), analyzer))
             for m in WORD_PATTERN.finditer(text)]
+
+
+def matched_words(text: str, terms, analyzer, analysed=None) -> list[tuple[int, int, bool]]:
+    """(start, end, matched) of every word of ``text`` (``analysed``: its
+    ``analysed_words``, when already made)."""
+    if analysed is None:
+        analysed = analysed_words(text, analyzer)
+    return [(start, end, not terms.isdisjoint(found)) for start, end, found in analysed]
 
 
 def _fragments(words, maxchars: int, surround: int) -> list[tuple[int, int, int]]:
@@ -83,17 +93,19 @@ def _marked(text: str, words, start: int, end: int) -> str:
     return "".join(out)
 
 
-def snippet(text: str, terms: frozenset[str], analyzer, whole: bool = False) -> str:
+def snippet(text: str, terms: frozenset[str], analyzer, whole: bool = False,
+            analysed=None) -> str:
     """Best fragment(s) of ``text`` around the matched ``terms``, as safe HTML.
 
     "…" stands wherever words were left out: between fragments, before the first one and
     after the last one when the passage has words there.
     ``whole`` marks the entire text (for the document view). Texts of any length work.
+    ``analysed``: the text's ``analysed_words``, when the caller has made them.
     """
     if not text:
         return ""
     if terms:
-        words = matched_words(text, terms, analyzer)
+        words = matched_words(text, terms, analyzer, analysed)
         if any(matched for _, _, matched in words):
             if whole:
                 return _marked(text, words, 0, len(text))

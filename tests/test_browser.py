@@ -407,6 +407,7 @@ PAGES = {
     "document": None,  # the first hit of the results
     "help": "/help",
     "concordance": "/concordance?q=" + MANY,
+    "root": "/?q=حرب&by=root",  # the root choice, each hit's "why it matched" opened below
     "error": '/?q="' + MANY,
     "missing": "/nothing",
 }
@@ -427,6 +428,8 @@ def test_every_page_passes_axe(server, browser, name, dark):
     scheme(browser, dark)
     try:
         browser.get(page_url(browser, server, name))
+        # Folded parts (why a hit matched, the phone's facets) are checked opened.
+        browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
         browser.execute_script(source)
         browser.set_script_timeout(30)
         violations = browser.execute_async_script(
@@ -517,3 +520,66 @@ def test_ticking_an_exact_option_narrows_the_results_and_stays_ticked(server, br
     other = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
     assert 0 < other < total and other + narrowed >= total
     assert console_errors(browser) == []
+
+
+def test_why_it_matched_opens_on_demand_and_names_each_reason(server, browser, tmp_path):
+    query = "الدِّفَاع"  # vocalised: the corpus writes it bare, so a reason is its marks
+    browser.get_log("browser")  # earlier pages' messages are not this test's
+    search_for(browser, server, query)
+    why = browser.find_element(By.CSS_SELECTOR, ".hit details.why")
+    words = why.find_element(By.CSS_SELECTOR, ".why-words")
+    assert not words.is_displayed()  # folded until asked for
+    why.find_element(By.TAG_NAME, "summary").click()
+    assert words.is_displayed()
+    assert "diacritics" in [e.get_attribute("data-how")
+                            for e in why.find_elements(By.CSS_SELECTOR, ".why-how")]
+    assert "بتشكيل آخر" in words.text and query in words.text
+    assert why.value_of_css_property("direction") == "rtl"
+    shot(browser, tmp_path, "why-open")
+    # By keyboard: the next hit's summary takes focus and opens with Enter.
+    second = browser.find_elements(By.CSS_SELECTOR, ".hit details.why")[1]
+    summary = second.find_element(By.TAG_NAME, "summary")
+    browser.execute_script("arguments[0].focus()", summary)
+    summary.send_keys(Keys.ENTER)
+    wait(browser).until(lambda d: second.get_attribute("open") is not None)
+    # The JSON twin's offsets slice the text in JavaScript too (code points: Array.from).
+    sliced = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        fetch('/api/search?q=' + encodeURIComponent(arguments[0])).then(r => r.json())
+          .then(d => done(d.hits.flatMap(h => h.matches.map(
+            m => Array.from(h.text).slice(m.start, m.end).join('') === m.text))));
+        """, query)
+    assert sliced and all(sliced)
+    assert console_errors(browser) == []
+
+
+def test_root_choice_beside_the_box_is_kept_in_links(server, browser):
+    browser.get_log("browser")  # earlier pages' messages are not this test's
+    browser.get(server + "/")
+    word, root = (browser.find_element(By.CSS_SELECTOR, f'.by-choice input[value="{value}"]')
+                  for value in ("word", "root"))
+    assert word.is_selected() and not root.is_selected()
+    browser.find_element(By.CSS_SELECTOR, '.by-choice label:last-of-type').click()
+    assert root.is_selected()
+    browser.find_element(By.ID, "q").send_keys("حرب", Keys.ENTER)
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".summary")))
+    assert params(browser)["by"] == ["root"]
+    assert browser.find_element(By.CSS_SELECTOR, '.by-choice input[value="root"]').is_selected()
+    by_root = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
+    assert "root" in [e.get_attribute("data-how")
+                      for e in browser.find_elements(By.CSS_SELECTOR, ".why-how")]
+    # The next page and another order keep the choice.
+    browser.find_element(By.CSS_SELECTOR, ".pagination .next").click()
+    wait(browser).until(lambda d: params(d).get("page") == ["2"])
+    assert params(browser)["by"] == ["root"]
+    Select(browser.find_element(By.ID, "sort")).select_by_value("order")
+    wait(browser).until(lambda d: params(d).get("sort") == ["order"])
+    assert params(browser)["by"] == ["root"]
+    # Back to words: fewer passages (حرب's forms, not every word of its root).
+    browser.find_element(By.CSS_SELECTOR, '.by-choice label:first-of-type').click()
+    browser.find_element(By.CSS_SELECTOR, ".search-form button[type=submit]").click()
+    wait(browser).until(lambda d: params(d).get("by") == ["word"])
+    assert int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text) < by_root
+    assert console_errors(browser) == []
+

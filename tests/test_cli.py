@@ -16,9 +16,9 @@ from search.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
                "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial",
-               "sort", "collapsed_total", "exact"}
+               "sort", "collapsed_total", "exact", "by"}
 HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text", "step", "missing",
-            "more_in_source"}
+            "more_in_source", "matches"}
 
 
 @pytest.fixture(scope="module")

@@ -515,11 +515,11 @@ def test_to_dict_has_documented_keys(sample_index):
     assert set(result) == {"ok", "query", "total", "page", "per_page", "hits", "facets",
                            "facet_totals", "suggestion", "took_ms", "normalized_query",
                            "match", "suggestion_partial", "sort", "collapsed_total",
-                           "exact"}
+                           "exact", "by"}
     assert result["ok"] is True
     assert [set(hit) for hit in result["hits"]] == \
         [{"id", "source", "passage", "score", "snippet", "text", "step", "missing",
-          "more_in_source"}] * 2
+          "more_in_source", "matches"}] * 2
     assert set(result["match"]) == {"strategy", "step", "steps", "missing", "related",
                                     "corrected", "expansions"}
     assert set(result["facets"]) == {"source", "folder"}

@@ -26,9 +26,9 @@ IMG = '"><img src=x onerror=alert(2)>'
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
 API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "facet_totals",
             "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial",
-            "sort", "collapsed_total", "exact"]
+            "sort", "collapsed_total", "exact", "by"]
 HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text", "step", "missing",
-            "more_in_source"]
+            "more_in_source", "matches"]
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

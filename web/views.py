@@ -40,6 +40,7 @@ from search.errors import (
 from search.concordance import BY, concordance, frequency
 from search.concordance import SORTS as CONCORDANCE_SORTS
 from search.index import SORTS
+from search.query import BY as SEARCH_BY
 from search.relax import MATCHES
 from search.spelling import exact_options, in_order
 
@@ -96,7 +97,7 @@ PER_PAGE_CHOICES = (10, 20, 50)
 LABEL_WORDS = 8
 #: Query-string keys a document page's "back" link may carry to the search page.
 BACK_KEYS = ("q", "page", "per_page", "source", "match", "sort", "collapse", "folder",
-             "exact")
+             "exact", "by")
 #: The site's labels of the exact options (``spelling.EXACT``), in that order.
 EXACT_LABELS = {
     "diacritics": "التشكيل كما كتبته",
@@ -137,6 +138,7 @@ class SearchArgs:
     folders: tuple[str, ...] = ()
     #: ``spelling.EXACT`` options ticked, in that order.
     exact: tuple[str, ...] = ()
+    by: str = "word"  # each word by its forms, or by its root (search.query.BY)
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def parse_args(args, *, require_query: bool = True) -> SearchArgs:
     exact = in_order(exact_options(args.getlist("exact")))
     return SearchArgs(q, page, per_page, sources, per_page_given="per_page" in args,
                       match=match, sort=sort, collapse=collapse == "1", folders=folders,
-                      exact=exact)
+                      exact=exact, by=_choice(args, "by", SEARCH_BY))
 
 
 def _query_text(args, required: bool = True) -> str:
@@ -224,6 +226,7 @@ def run_search(args: SearchArgs, per_page: int | None = None, page: int | None =
         args.q, page=page or args.page, per_page=per_page or args.per_page,
         sources=args.sources or None, match=args.match, sort=args.sort,
         collapse=args.collapse, folders=args.folders or None, exact=args.exact,
+        by=args.by,
     )
 
 
@@ -246,6 +249,8 @@ def search_params(args: SearchArgs, **changes) -> dict:
         params["folder"] = list(args.folders)
     if args.exact:
         params["exact"] = list(args.exact)
+    if args.by != "word":
+        params["by"] = args.by
     if args.page != 1:
         params["page"] = args.page
     return params
@@ -322,7 +327,7 @@ def doc_url(args: SearchArgs, source: str, passage: int) -> str:
     """The document page at ``passage``, marking the query, with a way back to this page."""
     back = urlencode(search_params(args), doseq=True)
     return url_for("web.document", source=source, q=args.q, passage=passage, back=back,
-                   _anchor=f"p-{passage}")
+                   by=args.by if args.by != "word" else None, _anchor=f"p-{passage}")
 
 
 def back_url(raw: str) -> str:
@@ -391,9 +396,11 @@ def document(source: str):
         query = ""
     passage = _positive_int(request.args, "passage", 1)
     window = current_app.config["DOCUMENT_WINDOW"]
+    by = _choice(request.args, "by", SEARCH_BY)
     try:
         # A malformed query only loses its highlights here (the library ignores it).
-        doc = get_index().document(source, query=query or None, around=passage, window=window)
+        doc = get_index().document(source, query=query or None, around=passage, window=window,
+                                   by=by)
     except UnknownSourceError:
         raise WebError("document_not_found", status=404, source=source) from None
     if doc.total and passage > doc.total:
@@ -404,7 +411,8 @@ def document(source: str):
 
     def window_url(number):
         return url_for("web.document", source=source, q=query or None, passage=number,
-                       back=back or None, _anchor=f"p-{number}")
+                       back=back or None, by=by if by != "word" else None,
+                       _anchor=f"p-{number}")
 
     return render_template(
         "document.html", doc=doc, query=query, label=doc.title or first_words(
@@ -601,3 +609,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(hit_label)
     app.add_template_global(doc_url)
     app.add_template_global(messages.arabic, "message")
+    app.add_template_filter(messages.reason, "reason")
