@@ -502,6 +502,7 @@ def test_reading_order_and_one_hit_per_file_apply_at_once(server, browser):
 
 
 def test_ticking_an_exact_option_narrows_the_results_and_stays_ticked(server, browser):
+    browser.get_log("browser")  # earlier pages' messages are not this test's
     search_for(browser, server, "الأسد")
     total = int(browser.find_element(By.CSS_SELECTOR, ".summary .total").text)
     box = browser.find_element(By.CSS_SELECTOR, ".exact-form input[value='hamza']")
