@@ -28,7 +28,7 @@ from .analysis import WORD_PATTERN
 from .arabic import normalize
 from .plan import Plan, Searched
 from .results import HOWS, Match
-from .spelling import differences
+from .spelling import compatible, differences
 from .stemmer import stem
 from .suggest import other_layout
 from .variants import stem_of, word_variants
@@ -44,10 +44,14 @@ class Explainer:
     then the question reading), then ``matches(text, analysed)`` per hit.
 
     ``query`` is the query as typed; ``corrected`` the correction searched instead
-    (``SearchResult.corrected``), whose words the plans hold.
+    (``SearchResult.corrected``), whose words the plans hold; ``exact`` the query's exact
+    options (``spelling.EXACT``), which decide the written words that count (``as_asked``).
     """
 
-    def __init__(self, plans, query: str, corrected: str | None = None):
+    def __init__(self, plans, query: str, corrected: str | None = None,
+                 exact: frozenset[str] = frozenset()):
+        self.exact = frozenset(exact)
+        self._accepted: dict[tuple[int, str], bool] = {}
         self.searched: list[Searched] = []
         self.by_term: dict[str, int] = {}
         for plan in plans:
@@ -60,6 +64,26 @@ class Explainer:
         self.terms = frozenset(self.by_term)
         self.original, self.correction = _originals(query, corrected)
         self._reasons: dict[tuple[int, str], tuple[str, ...]] = {}
+
+    def as_asked(self, text: str, analysed):
+        """``analysed`` less the terms of written words whose spelling the exact options
+        refuse (a passage found through الأسد under ``exact=hamza`` may also write الاسد:
+        neither its snippet nor its matches mark that one)."""
+        if not self.exact:
+            return analysed
+        by_term, searched, kept = self.by_term, self.terms, []
+        for start, end, terms in analysed:
+            if not searched.isdisjoint(terms):
+                number = min(by_term[term] for term in terms if term in by_term)
+                written = text[start:end]
+                accepted = self._accepted.get((number, written))
+                if accepted is None:
+                    accepted = self._accepted[(number, written)] = compatible(
+                        self.searched[number].typed, written, self.exact)
+                if not accepted:
+                    terms = frozenset()
+            kept.append((start, end, terms))
+        return kept
 
     def matches(self, text: str, analysed) -> tuple[Match, ...]:
         """``Match`` of each word of ``analysed`` (``snippets.analysed_words(text)``)

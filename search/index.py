@@ -363,9 +363,10 @@ class Index:
                     firsts.append(entry)
                     more[entry[0]] = int(per_source[source]) - 1
             listed = firsts
-        explainer = Explainer((strict, loose), query, corrected) if explain else None
+        explainer = (Explainer((strict, loose), query, corrected, exact=exact)
+                     if explain or exact else None)
         hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0),
-                          explainer)
+                          explainer, explain)
                 for docnum, score, step in listed[(page - 1) * per_page:page * per_page]]
         facets = tuple(FacetCount(value, count, value in strict.sources,
                                   label=self._title(current, value))
@@ -399,10 +400,10 @@ class Index:
         return titles[source]
 
     def _hit(self, current, docnum: int, score: float, step: str, found, highlight,
-             more: int = 0, explainer: Explainer | None = None) -> Hit:
+             more: int = 0, explainer: Explainer | None = None, explain: bool = True) -> Hit:
         """One hit: its passage (with the next one, for a neighbour pair), the words
-        marked and why they matched (one analysis of its text for both), the words it
-        lacks."""
+        marked and why they matched (one analysis of its text for both; under exact
+        options, only the spellings they accept), the words it lacks."""
         engine = current.engine
         fields = engine.stored_fields(docnum)
         text, end = fields["text"], fields["span"][1]
@@ -411,12 +412,14 @@ class Index:
             second = engine.stored_fields(partner)
             text, end = f"{text}\n{second['text']}", second["span"][1]
         analysed = analysed_words(text, current.analyzer)
+        if explainer is not None:
+            analysed = explainer.as_asked(text, analysed)
         return Hit(
             id=fields["id"], source=fields["source"], passage=fields["passage"],
             score=score, snippet=snippet(text, highlight, current.analyzer, analysed=analysed),
             text=text, title=fields.get("title"), start=fields["span"][0], end=end,
             step=step, missing=found.missing(docnum), more_in_source=more,
-            matches=explainer.matches(text, analysed) if explainer is not None else (),
+            matches=explainer.matches(text, analysed) if explain and explainer else (),
         )
 
     def warm(self) -> None:

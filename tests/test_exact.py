@@ -228,3 +228,18 @@ def test_a_passage_with_both_spellings_is_found_by_each(tmp_path):
     assert set(sources(index, "سال", exact="hamza")) == {"both.txt", "sal.txt"}
     assert set(sources(index, "سأل", exact="hamza")) == {"both.txt", "saal.txt"}
     assert set(sources(index, "سأل")) == {"both.txt", "saal.txt", "sal.txt"}
+
+
+def test_under_exact_only_the_accepted_spelling_is_marked_and_explained(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {
+        "both.txt": "سأل عن الماء الذي سال أمس\n", "sal.txt": SPELLINGS["sal.txt"]})
+    index = Index.build(corpus, tmp_path / "index")
+    loose, = [hit for hit in index.search("سأل").hits if hit.source == "both.txt"]
+    assert [match.text for match in loose.matches] == ["سأل", "سال"]
+    assert loose.snippet.count("<mark>") == 2
+    strict, = index.search("سأل", exact="hamza").hits
+    assert [match.text for match in strict.matches] == ["سأل"]
+    assert strict.snippet.count("<mark>") == 1 and "<mark>سأل</mark>" in strict.snippet
+    # Without the explanation the snippet still marks only the accepted spelling.
+    quiet, = index.search("سأل", exact="hamza", explain=False).hits
+    assert quiet.matches == () and quiet.snippet == strict.snippet
