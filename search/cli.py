@@ -133,10 +133,10 @@ def search_command(query, index_dir, sources, page, per_page, match, as_json, cl
                                                 sources=sources, match=match)
         from .cluster import ClusterIndex
 
-        # A cluster answers with every word required (the "all" step).
         index = ClusterIndex.open(index_dir, cluster)
         try:
-            return index.search(query, page=page, per_page=per_page, sources=sources)
+            return index.search(query, page=page, per_page=per_page, sources=sources,
+                                match=match)
         finally:
             index.close()
 

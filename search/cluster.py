@@ -34,14 +34,12 @@ import threading
 import time
 from pathlib import Path
 
+from . import relax, storage, writer
 from . import shards as sharding
-from . import storage, writer
 from .errors import SearchError, UnknownSourceError
-from .plan import NOTHING
-from .index import FACET_LIMIT, Index
+from .index import FACET_LIMIT, SORTS, Index
 from .ranking import DEFAULT, Ranking
-from .results import FacetCount, Hit, SearchResult
-from .snippets import snippet
+from .results import FacetCount, SearchResult
 
 MANIFEST = "cluster.json"
 #: Seconds a search waits for the shards (each round) before it fails.
@@ -93,13 +91,12 @@ def _shard(index_dir: str, number: int, generation: str) -> Index:
     return index
 
 
-def _statistics_task(index_dir, number, generation, query):
-    return _shard(index_dir, number, generation).query_statistics(query)
+def _statistics_task(index_dir, number, generation, query, match, ranking):
+    return _shard(index_dir, number, generation).query_statistics(query, match, ranking)
 
 
-def _evaluate_task(index_dir, number, generation, node, sources, count, average, ranking):
-    return _shard(index_dir, number, generation).evaluate_plan(node, sources, count,
-                                                                average, ranking)
+def _answer_task(index_dir, number, generation, *args):
+    return _shard(index_dir, number, generation).answer_plans(*args)
 
 
 def _document_task(index_dir, number, generation, source, query):
@@ -296,56 +293,62 @@ class ClusterIndex:
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
-               match: str = "all", sort: str = "relevance", collapse: bool = False,
+               match: str = "auto", sort: str = "relevance", collapse: bool = False,
                folders=None) -> SearchResult:
-        """As ``Index.search(..., match="all")``, over every shard (no did-you-mean
-        suggestion). A cluster answers the first step of matching that relaxes only
-        (every word in one passage), whatever ``match`` asks for: the result's ``match``
-        says so."""
+        """As ``Index.search`` over the whole corpus: the same hits, scores, steps,
+        totals, facets and pages (matching that relaxes, reading order, one hit per
+        file, folders), but no did-you-mean suggestion and so no search on a
+        correction; related words (``Ranking.related_weight``, off by default) are
+        refused."""
         started = time.perf_counter()
-        for feature, asked in (("sort=order", sort != "relevance"), ("collapse", collapse),
-                               ("folder", bool(folders))):
-            if asked:
-                raise SearchError("cluster_unsupported", feature=feature)
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if not isinstance(page, int) or page < 1:
             raise ValueError("page must be a positive integer")
         if not isinstance(per_page, int) or per_page < 1:
             raise ValueError("per_page must be a positive integer")
         ranking = ranking or self.ranking
+        if ranking.related_weight > 0:
+            raise SearchError("cluster_unsupported", feature="related words")
         manifest = self.manifest
         sources = tuple(dict.fromkeys(sources or ()))
         unknown = [s for s in sources if s not in manifest["files"]]
         if unknown:
             raise UnknownSourceError("unknown_source", source=unknown[0])
-        statistics = self._each(_statistics_task, query, manifest=manifest)
-        plan, average = sharding.plan_query(query, statistics, sources,
-                                            statistics[0]["stemmer"], ranking)
-        answers = self._each(_evaluate_task, plan.node, plan.sources, page * per_page,
-                             average, ranking, manifest=manifest)
-        counts, facet_total = sharding.merge_facets(answers, facet_limit, plan.sources)
-        analyzer = sharding.analyzer()
-        hits = tuple(
-            Hit(id=fields["id"], source=fields["source"], passage=fields["passage"],
-                score=score, snippet=snippet(fields["text"], plan.highlight, analyzer),
-                text=fields["text"], title=fields.get("title"),
-                start=fields["span"][0], end=fields["span"][1])
-            for score, fields in sharding.merge_hits(answers, (page - 1) * per_page,
-                                                     page * per_page))
-        total = sum(a["total"] for a in answers)
+        folders = tuple(dict.fromkeys(folders or ()))
+        statistics = self._each(_statistics_task, query, match, ranking, manifest=manifest)
+        strict, loose, average = sharding.plans(query, match, statistics, sources, ranking)
+        answers = self._each(_answer_task, strict, loose, match, page * per_page, average,
+                             ranking, sort, collapse, folders, facet_limit,
+                             manifest=manifest)
+        counts, facet_total = sharding.merge_facets(answers, facet_limit, strict.sources,
+                                                    folders)
+        titles = {source: title for answer in answers
+                  for source, title in answer["titles"].items()}
+        totals = {step: sum(a["steps"][step] for a in answers) for step in relax.STEPS}
+        held = [any(flags) for flags in zip(*(a["held"] for a in answers))]
         return SearchResult(
-            query=query, total=total, page=page,
-            per_page=per_page, hits=hits,
-            facets=tuple(FacetCount(value, count, value in plan.sources)
+            query=query, total=sum(a["total"] for a in answers), page=page,
+            per_page=per_page,
+            hits=tuple(sharding.merge_hits(answers, sort, (page - 1) * per_page,
+                                           page * per_page)),
+            facets=tuple(FacetCount(value, count, value in strict.sources,
+                                    label=titles.get(value))
                          for value, count in counts.items()),
-            facet_total=facet_total, suggestion=None, sources=plan.sources,
-            took_ms=(time.perf_counter() - started) * 1000, match="all",
-            match_step="all" if total else None,
-            step_totals={"phrase": 0, "all": total, "neighbours": 0, "most": 0},
-            folder_facets=tuple(FacetCount(value, count) for value, count
-                                in sharding.folder_counts(answers, plan.sources).items()),
-            missing=tuple(text for text, unit in zip(plan.unit_texts, plan.units)
-                          if unit is NOTHING),
-            related=(), normalized_query=" ".join(term for _typed, term in plan.words))
+            facet_total=facet_total, suggestion=None, sources=strict.sources,
+            took_ms=(time.perf_counter() - started) * 1000, match=match,
+            match_step=next((step for step in relax.STEPS if totals[step]), None),
+            step_totals=totals,
+            missing=tuple(text for text, there in zip(strict.unit_texts, held)
+                          if not there),
+            related=strict.related,
+            expansions=loose.expansions if loose is not None else (),
+            normalized_query=" ".join(term for _typed, term in strict.words),
+            sort=sort,
+            collapsed_total=sum(a["collapsed"] for a in answers) if collapse else None,
+            folder_facets=tuple(FacetCount(value, count, value in folders) for value, count
+                                in sharding.folder_counts(answers, strict.sources).items()),
+            folders=folders)
 
     def document(self, source: str, query: str | None = None):
         """Every passage of one source (from the shard holding it)."""
