@@ -27,6 +27,7 @@ a task that fails is retried once; if a shard still cannot answer, the search ra
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -44,6 +45,9 @@ from .results import FacetCount, SearchResult
 MANIFEST = "cluster.json"
 #: Seconds a search waits for the shards (each round) before it fails.
 TIMEOUT = 60.0
+#: Times a round is sent before a search fails (a worker gone: the next goes to the
+#: workers the scheduler has then).
+ATTEMPTS = 3
 
 
 class ClusterError(SearchError):
@@ -105,6 +109,23 @@ def _document_task(index_dir, number, generation, source, query):
 
 def _complete_task(index_dir, number, generation, prefix, limit):
     return _shard(index_dir, number, generation).complete(prefix, limit)
+
+
+async def _round(index_dir, generations, assignment, call, args, dask_worker=None):
+    """On a worker: ``call`` for each shard ``assignment`` gives this worker, in a
+    thread, so the worker's event loop keeps answering the scheduler meanwhile."""
+    numbers = assignment[dask_worker.address]
+
+    def work():
+        return {number: call(index_dir, number, generations[number], *args)
+                for number in numbers}
+
+    return await asyncio.get_running_loop().run_in_executor(None, work)
+
+
+def _running_workers(dask_scheduler=None) -> list[str]:
+    """On the scheduler: the workers it has now."""
+    return sorted(dask_scheduler.workers)
 
 
 def _manifest_task(index_dir):
@@ -281,15 +302,45 @@ class ClusterIndex:
     def sources(self) -> list[str]:
         return list(self.manifest["files"])
 
-    def _each(self, task, *args, manifest: dict, numbers=None, what: str = "search") -> list:
-        numbers = range(manifest["shards"]) if numbers is None else numbers
-        futures = [self.client.submit(task, str(self.index_dir), number,
-                                      manifest["generations"][number], *args, pure=False,
-                                      retries=1,
-                                      workers=[self._workers[number % len(self._workers)]],
-                                      allow_other_workers=True)
-                   for number in numbers]
-        return _gather(self.client, futures, what)
+    def _each(self, call, *args, manifest: dict, numbers=None, what: str = "search") -> list:
+        """Every shard's ``call(index_dir, number, generation, *args)``, in shard order:
+        one message to each worker through the scheduler (``Client.run``), for the
+        shards it holds open. A worker that fails or is gone: the shards go to the
+        workers the scheduler has then, up to ``ATTEMPTS`` times in all; then
+        ClusterError. Never some shards' answers only."""
+        numbers = list(range(manifest["shards"]) if numbers is None else numbers)
+        for attempt in range(ATTEMPTS):
+            workers = self._workers
+            assignment: dict[str, list[int]] = {}
+            for number in numbers:
+                assignment.setdefault(workers[number % len(workers)], []).append(number)
+            try:
+                replies = self.client.run(_round, str(self.index_dir), manifest["generations"],
+                                          assignment, call, args, workers=list(assignment),
+                                          callback_timeout=TIMEOUT)
+                answers = {number: answer for reply in replies.values()
+                           for number, answer in reply.items()}
+                return [answers[number] for number in numbers]
+            except SearchError:
+                raise
+            except TimeoutError:
+                raise ClusterError("cluster_timeout", what=what,
+                                   seconds=f"{TIMEOUT:.0f}") from None
+            except Exception as error:  # noqa: BLE001 - a worker or a shard failing
+                failure = f"{type(error).__name__}: {error}"
+                time.sleep(0.2 * attempt)
+                self._workers = self._live_workers()
+        raise ClusterError("cluster_shard_failed", what=what, reason=failure)
+
+    def _live_workers(self) -> list[str]:
+        try:
+            workers = self.client.run_on_scheduler(_running_workers)
+        except Exception as error:  # noqa: BLE001 - the scheduler itself out of reach
+            raise ClusterError("cluster_unreachable", address=self.address,
+                               reason=error) from None
+        if not workers:
+            raise ClusterError("cluster_no_workers")
+        return workers
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
