@@ -33,6 +33,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from . import relax, storage, writer
@@ -48,6 +49,9 @@ TIMEOUT = 60.0
 #: Times a round is sent before a search fails (a worker gone: the next goes to the
 #: workers the scheduler has then).
 ATTEMPTS = 3
+#: Queries whose plans a coordinator keeps (per generation): a repeated query skips
+#: the statistics round.
+PLAN_CACHE = 2048
 
 
 class ClusterError(SearchError):
@@ -126,6 +130,10 @@ async def _round(index_dir, generations, assignment, call, args, dask_worker=Non
 def _running_workers(dask_scheduler=None) -> list[str]:
     """On the scheduler: the workers it has now."""
     return sorted(dask_scheduler.workers)
+
+
+def _length_task(index_dir, number, generation):
+    return len(_shard(index_dir, number, generation))
 
 
 def _manifest_task(index_dir):
@@ -266,6 +274,8 @@ class ClusterIndex:
         self.client = client or _client(address)
         self._workers = _worker_list(self.client)
         self.manifest = self._fetch_manifest()
+        self._plan_cache: OrderedDict = OrderedDict()
+        self._plans_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir, address, ranking: Ranking = DEFAULT) -> "ClusterIndex":
@@ -301,6 +311,10 @@ class ClusterIndex:
 
     def sources(self) -> list[str]:
         return list(self.manifest["files"])
+
+    def __len__(self) -> int:
+        """Passages in every shard."""
+        return sum(self._each(_length_task, manifest=self.manifest, what="counting"))
 
     def _each(self, call, *args, manifest: dict, numbers=None, what: str = "search") -> list:
         """Every shard's ``call(index_dir, number, generation, *args)``, in shard order:
@@ -367,8 +381,7 @@ class ClusterIndex:
         if unknown:
             raise UnknownSourceError("unknown_source", source=unknown[0])
         folders = tuple(dict.fromkeys(folders or ()))
-        statistics = self._each(_statistics_task, query, match, ranking, manifest=manifest)
-        strict, loose, average = sharding.plans(query, match, statistics, sources, ranking)
+        strict, loose, average = self._plans(query, match, sources, ranking, manifest)
         answers = self._each(_answer_task, strict, loose, match, page * per_page, average,
                              ranking, sort, collapse, folders, facet_limit,
                              manifest=manifest)
@@ -400,6 +413,24 @@ class ClusterIndex:
             folder_facets=tuple(FacetCount(value, count, value in folders) for value, count
                                 in sharding.folder_counts(answers, strict.sources).items()),
             folders=folders)
+
+    def _plans(self, query: str, match: str, sources, ranking: Ranking, manifest: dict):
+        """(strict plan, loose plan, average text length) of a query over every shard:
+        a round of statistics, or the plans made for the same query on the same
+        generation (they depend on nothing else), so a repeated query is one round."""
+        key = (manifest["version"], query, match, sources, ranking)
+        with self._plans_lock:
+            found = self._plan_cache.get(key)
+            if found is not None:
+                self._plan_cache.move_to_end(key)
+                return found
+        statistics = self._each(_statistics_task, query, match, ranking, manifest=manifest)
+        found = sharding.plans(query, match, statistics, sources, ranking)
+        with self._plans_lock:
+            self._plan_cache[key] = found
+            while len(self._plan_cache) > PLAN_CACHE:
+                self._plan_cache.popitem(last=False)
+        return found
 
     def document(self, source: str, query: str | None = None):
         """Every passage of one source (from the shard holding it)."""
