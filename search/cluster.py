@@ -18,11 +18,17 @@ Each search reads the manifest it started with and passes the generations to the
 shards, and a shard keeps its previous generation for searches still on it.
 
 A search is two rounds (``search.shards``): every shard's statistics for the query,
-one plan over them on the coordinator, then every shard's evaluation of that plan. Each
-shard is sent to one worker (the same one each time, so its index stays open and in the
-page cache); a worker that dies is replaced by another (Dask reschedules its tasks) and
-a task that fails is retried once; if a shard still cannot answer, the search raises
-``ClusterError``: an answer is never made of some shards only.
+the plans made over them on the coordinator, then every shard's answer to those plans
+(matching that relaxes, order, one hit per file, folders: as ``Index.search``). The
+coordinator keeps the plans of queries it has seen on a generation, so a repeated query
+is one round. A round is one message to each worker through the scheduler
+(``Client.run``), not a task per shard: a task costs several scheduler messages and its
+bookkeeping. Each shard goes to one worker (the same one each time, so its index stays
+open in that process and in the page cache); a worker that fails or is gone: the round
+goes again to the workers the scheduler has then, every worker being able to read every
+shard; if a shard still cannot answer, the search raises ``ClusterError``: an answer is
+never made of some shards only. Did-you-mean suggestions (and so the search on a
+correction) are not made on a cluster: they need the whole vocabulary in one place.
 """
 
 from __future__ import annotations

@@ -1,23 +1,29 @@
-"""A sharded index's arithmetic, without any transport: which shard holds a file, one plan
+"""A sharded index's arithmetic, without any transport: which shard holds a file, the plans
 over every shard's statistics, and one answer out of every shard's answers.
 
 A search over shards gives exactly the answer of one index over the same corpus:
 
-1. **Statistics.** Each shard plans the query once over a ``RecordingVocabulary``, which
-   notes what planning reads from the vocabulary: the words of every prefix scan (as
-   many as a plan may read), whether each word looked up is there and its document
-   frequency; plus the shard's passage count and total text length
-   (``Index.query_statistics``).
-2. **One plan.** The coordinator plans the query over a ``MergedVocabulary`` of those
-   notes: a prefix scan gives the first words of the union of the shards' scans (each
-   shard noted its own first ones, so these are the whole index's), a document
-   frequency is the sum of the shards'. It is the plan one index would make, word
-   groups, weights and IDFs included (``plan_query``).
-3. **Evaluation.** Each shard evaluates that plan with the whole collection's average
-   text length and returns its total, its facet counts and its best hits
-   (``Index.evaluate_plan``); ``merge`` orders hits as ``engine.top`` does (score
-   descending, then source name, then index order within the source: a file lives in
-   one shard) and facets as ``Engine.facet_counts`` does (count descending, then name).
+1. **Statistics.** Each shard plans the query once, as ``relax.plans`` does for its
+   ``match`` (the strict plan, with related forms for ``auto``, and the question
+   reading), over a ``RecordingVocabulary``, which notes what planning reads from the
+   vocabulary: the words of every prefix scan (as many as a plan may read), whether each
+   word looked up is there and its document frequency; plus the shard's passage count
+   and total text length (``Index.query_statistics``).
+2. **The plans.** The coordinator plans the query again over a ``MergedVocabulary`` of
+   those notes, with the same function one index plans with (``index.plan_on``): a
+   prefix scan gives the first words of the union of the shards' scans (each shard
+   noted its own first ones, so these are the whole index's), a document frequency is
+   the sum of the shards'. They are the plans one index would make, word groups,
+   weights and IDFs included (``plans``). A word is found nowhere only if no shard has
+   it, so a shard that looked up related forms did so wherever the whole index would.
+3. **Answers.** Each shard runs ``relax.find`` on those plans with the whole
+   collection's average text length (``CollectionEngine``), narrows, orders and
+   collapses as ``Index.search`` does, and returns its totals per step, its matches per
+   source, and its first hits (``Index.answer_plans``). Every step is local to a shard:
+   a file's passages all live in one shard, so neighbouring passages of a file are
+   neighbours there too. ``merge_hits`` orders hits as ``relax.Matches.ranked`` does
+   (step, score descending, source name, place in the source) or in reading order;
+   facets merge as ``Engine.facet_counts`` counts them (count descending, then name).
 
 A file's shard is a hash of its name (``shard_of``), the same on every machine.
 """
