@@ -73,6 +73,15 @@ def throughput(search, queries, threads: int, seconds: float) -> float:
     return sum(done) / (time.monotonic() - started)
 
 
+def _resident_mb() -> float:
+    """On a worker: its resident memory (Linux /proc), MB."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def answer(result) -> tuple:
     return (result.total, result.step_totals, [(h.id, h.score, h.step) for h in result.hits])
 
@@ -97,8 +106,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    if not (args.corpus or (args.sharded and args.single)):
-        parser.error("--corpus, or --sharded and --single")
+    if not (args.corpus or args.sharded):
+        parser.error("--corpus, or --sharded (and --single to compare with one index)")
 
     from distributed import Client, LocalCluster
 
@@ -107,13 +116,14 @@ def main(argv=None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     lines, builds, rows, mismatches, corrected, single_build = [], [], [], 0, 0, None
+    memory, passages = {}, 0
     try:
-        single_dir = args.single or scratch / "one"
-        if not (single_dir / "current").exists():
+        single_dir = args.single or (None if args.sharded else scratch / "one")
+        if single_dir and not (single_dir / "current").exists():
             started = time.perf_counter()
             Index.build(args.corpus, single_dir)
             single_build = time.perf_counter() - started
-        single = Index.open(single_dir)
+        single = Index.open(single_dir) if single_dir else None
         pools = benchmark.sentence_pools(benchmark.NEWS_DIR, benchmark.QPC_FILE)  # the synthetic corpus's words
         made = benchmark.make_queries(pools, args.queries, args.seed)
         queries = [q for kind in ("one-word", "two-word", "phrase") for q in made[kind]][:args.queries]
@@ -134,19 +144,20 @@ def main(argv=None) -> int:
                 if workers != max(counts):
                     continue
                 sharded = ClusterIndex(index_dir, cluster.scheduler_address, client=client)
+                passages = len(sharded)
                 for match in ("all", "auto"):
                     one = lambda q: single.search(q, match=match)  # noqa: E731
                     many = lambda q: sharded.search(q, match=match)  # noqa: E731
                     many(queries[-1])  # every worker opens its shards
                     cold = timed(many, queries)  # plans made here (statistics round)
-                    for query in queries:
+                    for query in queries if single else ():
                         expected = one(query)
                         if expected.corrected:  # no did-you-mean on a cluster
                             corrected += 1
                         else:
                             mismatches += answer(expected) != answer(many(query))
-                    for name, search, first in (("one index", one, None),
-                                                (f"{workers} shards", many, cold)):
+                    for name, search, first in ((("one index", one, None),) if single else ()) \
+                            + ((f"{workers} shards", many, cold),):
                         if first is not None:
                             rows.append((f"{name}, cold", match, *percentiles(first), None))
                         times = timed(search, queries)
@@ -156,24 +167,27 @@ def main(argv=None) -> int:
                         print(f"{label} match={match}: p50/p95/p99 "
                               f"{'/'.join(f'{v:.1f}' for v in percentiles(times))} ms, "
                               f"{rate:.1f} searches/s", file=sys.stderr)
+                memory = client.run(_resident_mb)
+        lines += ["", "worker resident memory after the searches, MB: " + ", ".join(
+            f"{mb:.0f}" for mb in memory.values()), ""]
         if builds:
             lines += ["| workers = shards | build s | passages |", "|---:|---:|---:|"]
             lines += [f"| {w} | {s:.1f} | {p:,} |" for w, s, p in builds]
             if single_build:
-                lines += [f"| one index (no cluster) | {single_build:.1f} | {len(single):,} |"]
+                lines += [f"| one index (no cluster) | {single_build:.1f} | {passages:,} |"]
             lines += [""]
         lines += [f"| index | match | p50 ms | p95 ms | p99 ms | searches/s ({args.threads} threads) |",
                   "|---|---|---:|---:|---:|---:|"]
         lines += [f"| {n} | {m} | {a:.1f} | {b:.1f} | {c:.1f} | "
                   f"{'' if r is None else f'{r:.1f}'} |" for n, m, a, b, c, r in rows]
-        lines += ["", f"answers differing from one index's (total, step totals, hit ids, scores, "
-                      f"steps): {mismatches} of {2 * len(queries) - corrected} (left out: "
-                      f"{corrected} that one index answered with a correction, which a "
-                      f"cluster does not make)",
+        lines += ["", (f"answers differing from one index's (total, step totals, hit ids, "
+                       f"scores, steps): {mismatches} of {2 * len(queries) - corrected} (left "
+                       f"out: {corrected} that one index answered with a correction, which a "
+                       f"cluster does not make)") if single else "answers not compared (no --single)",
                   "", f"date: {datetime.now(timezone.utc).isoformat(timespec='seconds')}, commit: "
                       f"{commit()}, cpus: {os.cpu_count()}, load average: "
                       f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}, corpus: "
-                      f"{args.corpus or args.sharded} ({len(single):,} passages), queries: "
+                      f"{args.corpus or args.sharded} ({passages:,} passages), queries: "
                       f"{len(queries)}, seed: {args.seed}, seconds: {args.seconds}",
                   "", "command: " + " ".join(["bench/cluster.py"] + (argv or sys.argv[1:]))]
         table = "\n".join(lines)
