@@ -263,3 +263,31 @@ def test_cli_builds_and_searches_on_the_cluster(corpus, dask_cluster, tmp_path):
     assert [h["id"] for h in answer["hits"]] == [h["id"] for h in single["hits"]]
     refused = runner.invoke(main, ["index", str(corpus), "--index", index_dir, "--shards", "2"])
     assert refused.exit_code != 0 and "--cluster" in refused.output
+
+
+def test_the_site_answers_from_the_cluster_as_from_one_index(indexes, dask_cluster):
+    from web import create_app
+
+    single, sharded = indexes
+    cluster_, _client = dask_cluster
+    pages = {}
+    for name, config in (("one", {}), ("sharded", {"CLUSTER": cluster_.scheduler_address})):
+        index_dir = single.index_dir if name == "one" else sharded.index_dir
+        app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
+        with app.test_client() as client:
+            answers = [client.get("/api/search", query_string=query).get_json()
+                       for query in ({"q": "الضربات تقدمها"}, {"q": "الدفاع", "sort": "order"},
+                                     {"q": "الدفاع سوريا", "collapse": "1", "folder": "news"},
+                                     {"q": "ما معنى الدفاع", "match": "any"})]
+            html = client.get("/", query_string={"q": "الدفاع"})
+            assert html.status_code == 200
+        for answer in answers:
+            assert answer["ok"] is True
+            answer.pop("took_ms")
+            answer.pop("suggestion", None)
+            answer.pop("suggestion_partial", None)
+        pages[name] = answers
+    assert pages["one"] == pages["sharded"]
+    neighbours, ordered, collapsed, question = pages["sharded"]
+    assert any(hit["step"] == "neighbours" for hit in neighbours["hits"])
+    assert ordered["sort"] == "order" and collapsed["collapsed_total"] and question["match"] == "any"
