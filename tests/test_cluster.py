@@ -290,4 +290,4 @@ def test_the_site_answers_from_the_cluster_as_from_one_index(indexes, dask_clust
     assert pages["one"] == pages["sharded"]
     neighbours, ordered, collapsed, question = pages["sharded"]
     assert any(hit["step"] == "neighbours" for hit in neighbours["hits"])
-    assert ordered["sort"] == "order" and collapsed["collapsed_total"] and question["match"] == "any"
+    assert ordered["sort"] == "order" and collapsed["collapsed_total"] and question["match"]["strategy"] == "any"
