@@ -21,7 +21,7 @@ from whoosh import index as windex
 
 from . import relax, storage, writer
 from .analysis import default_stopwords
-from .engine import Engine, top
+from .engine import Engine
 from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
 from .query import parse, plain_words, question_frame_words
