@@ -67,7 +67,7 @@ def build_index(args, index_dir: Path) -> list[list[str]]:
     from search import Index
     from search.passages import Passage
 
-    exists = (index_dir / "current").exists()
+    exists = (index_dir / "current").exists() or (index_dir / "cluster.json").exists()
     if args.passages:
         pools = benchmark.sentence_pools(benchmark.NEWS_DIR, args.qpc)
         if not exists or args.rebuild:
@@ -124,11 +124,11 @@ class Server:
     """``arabic-search serve`` in a child process (``workers`` processes under it), stopped
     (SIGINT, then SIGKILL) on exit."""
 
-    def __init__(self, index_dir: Path, threads: int, workers: int = 1):
+    def __init__(self, index_dir: Path, threads: int, workers: int = 1, cluster: str | None = None):
         self.port = free_port()
         command = [sys.executable, "-m", "search", "serve", "--index", str(index_dir),
                    "--host", HOST, "--port", str(self.port), "--threads", str(threads),
-                   "--workers", str(workers)]
+                   "--workers", str(workers)] + (["--cluster", cluster] if cluster else [])
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         stdin=subprocess.DEVNULL, text=True, cwd=ROOT)
         deadline = time.monotonic() + READY_SECONDS
@@ -273,8 +273,9 @@ class Churn:
     """In a thread: ``arabic-search index CORPUS --rebuild``, then an update adding one
     file, then one removing it (the corpus is left as it was)."""
 
-    def __init__(self, corpus: Path, index_dir: Path):
+    def __init__(self, corpus: Path, index_dir: Path, cluster: str | None = None):
         self.corpus, self.index_dir = Path(corpus), index_dir
+        self.cluster = ["--cluster", cluster] if cluster else []
         self.steps: list[str] = []
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -282,8 +283,8 @@ class Churn:
     def _index(self, *extra) -> None:
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "search", "index", str(self.corpus), "--index",
-                               str(self.index_dir), *extra], capture_output=True, text=True, cwd=ROOT,
-                              timeout=1800, check=False)
+                               str(self.index_dir), *extra, *self.cluster], capture_output=True,
+                              text=True, cwd=ROOT, timeout=1800, check=False)
         name = "rebuild" if extra else "update"
         self.steps.append(f"{name} {time.perf_counter() - started:.0f} s"
                           + ("" if done.returncode == 0 else f" FAILED: {done.stderr.strip()[-200:]}"))
@@ -339,6 +340,8 @@ def parse_args(argv):
                              "(a file added, then removed)")
     parser.add_argument("--timeout", type=float, default=10, help="seconds before a request counts as timed out")
     parser.add_argument("--paths", type=int, default=3000, help="distinct request paths (default 3000)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="serve --index (a sharded index) with this Dask scheduler")
     parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--qpc", type=Path, default=benchmark.QPC_FILE,
@@ -363,7 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="load-") as scratch:
         index_dir = args.index or Path(scratch) / "index"
         pools = build_index(args, index_dir)
-        index = Index.open(index_dir)
+        if args.cluster:  # a sharded index served by a Dask cluster (docs/deploy-cluster.md)
+            from search.cluster import ClusterIndex
+
+            index = ClusterIndex.open(index_dir, args.cluster)
+        else:
+            index = Index.open(index_dir)
         passages, sources = len(index), index.sources()
         index.close()
         paths = request_paths(pools, sources, args.paths, args.seed)
@@ -374,10 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label}; driver {args.driver}; waitress threads {args.threads}", file=sys.stderr)
         rows = []
         for workers in args.worker_counts:
-            with Server(index_dir, args.threads, workers) as server:
+            with Server(index_dir, args.threads, workers, args.cluster) as server:
                 levels = [(clients, args.seconds, None) for clients in args.levels]
                 if args.churn and workers == max(args.worker_counts):
-                    levels.append((max(args.levels), args.churn, (args.corpus, index_dir)))
+                    levels.append((max(args.levels), args.churn, (args.corpus, index_dir, args.cluster)))
                 for clients, seconds, churn in levels:
                     def level(seconds, limit):
                         if args.driver == "wrk":

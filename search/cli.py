@@ -139,11 +139,10 @@ def search_command(query, index_dir, sources, page, per_page, match, exact, by, 
                                                 sources=sources, match=match, exact=exact, by=by)
         from .cluster import ClusterIndex
 
-        # A cluster answers with every word required (the "all" step).
         index = ClusterIndex.open(index_dir, cluster)
         try:
             return index.search(query, page=page, per_page=per_page, sources=sources,
-                                exact=exact, by=by)
+                                match=match, exact=exact, by=by)
         finally:
             index.close()
 

@@ -18,35 +18,47 @@ Each search reads the manifest it started with and passes the generations to the
 shards, and a shard keeps its previous generation for searches still on it.
 
 A search is two rounds (``search.shards``): every shard's statistics for the query,
-one plan over them on the coordinator, then every shard's evaluation of that plan. Each
-shard is sent to one worker (the same one each time, so its index stays open and in the
-page cache); a worker that dies is replaced by another (Dask reschedules its tasks) and
-a task that fails is retried once; if a shard still cannot answer, the search raises
-``ClusterError``: an answer is never made of some shards only.
+the plans made over them on the coordinator, then every shard's answer to those plans
+(matching that relaxes, order, one hit per file, folders: as ``Index.search``). The
+coordinator keeps the plans of queries it has seen on a generation, so a repeated query
+is one round. A round is one message to each worker through the scheduler
+(``Client.run``), not a task per shard: a task costs several scheduler messages and its
+bookkeeping. Each shard goes to one worker (the same one each time, so its index stays
+open in that process and in the page cache); a worker that fails or is gone: the round
+goes again to the workers the scheduler has then, every worker being able to read every
+shard; if a shard still cannot answer, the search raises ``ClusterError``: an answer is
+never made of some shards only. Did-you-mean suggestions (and so the search on a
+correction) are not made on a cluster: they need the whole vocabulary in one place.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
+from . import relax, storage, writer
 from . import shards as sharding
-from . import storage, writer
 from .errors import SearchError, UnknownSourceError
-from .plan import NOTHING
-from .index import FACET_LIMIT, Index
+from .index import FACET_LIMIT, SORTS, Index
 from .ranking import DEFAULT, Ranking
-from .results import FacetCount, Hit, SearchResult
-from .explain import Explainer, searched_query
-from .snippets import analysed_words, snippet
+from .explain import searched_query
+from .results import FacetCount, SearchResult
 
 MANIFEST = "cluster.json"
 #: Seconds a search waits for the shards (each round) before it fails.
 TIMEOUT = 60.0
+#: Times a round is sent before a search fails (a worker gone: the next goes to the
+#: workers the scheduler has then).
+ATTEMPTS = 3
+#: Queries whose plans a coordinator keeps (per generation): a repeated query skips
+#: the statistics round.
+PLAN_CACHE = 2048
 
 
 class ClusterError(SearchError):
@@ -94,13 +106,12 @@ def _shard(index_dir: str, number: int, generation: str) -> Index:
     return index
 
 
-def _statistics_task(index_dir, number, generation, query):
-    return _shard(index_dir, number, generation).query_statistics(query)
+def _statistics_task(index_dir, number, generation, query, match, ranking):
+    return _shard(index_dir, number, generation).query_statistics(query, match, ranking)
 
 
-def _evaluate_task(index_dir, number, generation, node, sources, count, average, ranking):
-    return _shard(index_dir, number, generation).evaluate_plan(node, sources, count,
-                                                                average, ranking)
+def _answer_task(index_dir, number, generation, *args):
+    return _shard(index_dir, number, generation).answer_plans(*args)
 
 
 def _document_task(index_dir, number, generation, source, query):
@@ -109,6 +120,27 @@ def _document_task(index_dir, number, generation, source, query):
 
 def _complete_task(index_dir, number, generation, prefix, limit):
     return _shard(index_dir, number, generation).complete(prefix, limit)
+
+
+async def _round(index_dir, generations, assignment, call, args, dask_worker=None):
+    """On a worker: ``call`` for each shard ``assignment`` gives this worker, in a
+    thread, so the worker's event loop keeps answering the scheduler meanwhile."""
+    numbers = assignment[dask_worker.address]
+
+    def work():
+        return {number: call(index_dir, number, generations[number], *args)
+                for number in numbers}
+
+    return await asyncio.get_running_loop().run_in_executor(None, work)
+
+
+def _running_workers(dask_scheduler=None) -> list[str]:
+    """On the scheduler: the workers it has now."""
+    return sorted(dask_scheduler.workers)
+
+
+def _length_task(index_dir, number, generation):
+    return len(_shard(index_dir, number, generation))
 
 
 def _manifest_task(index_dir):
@@ -249,6 +281,8 @@ class ClusterIndex:
         self.client = client or _client(address)
         self._workers = _worker_list(self.client)
         self.manifest = self._fetch_manifest()
+        self._plan_cache: OrderedDict = OrderedDict()
+        self._plans_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir, address, ranking: Ranking = DEFAULT) -> "ClusterIndex":
@@ -285,78 +319,130 @@ class ClusterIndex:
     def sources(self) -> list[str]:
         return list(self.manifest["files"])
 
-    def _each(self, task, *args, manifest: dict, numbers=None, what: str = "search") -> list:
-        numbers = range(manifest["shards"]) if numbers is None else numbers
-        futures = [self.client.submit(task, str(self.index_dir), number,
-                                      manifest["generations"][number], *args, pure=False,
-                                      retries=1,
-                                      workers=[self._workers[number % len(self._workers)]],
-                                      allow_other_workers=True)
-                   for number in numbers]
-        return _gather(self.client, futures, what)
+    def __len__(self) -> int:
+        """Passages in every shard."""
+        return sum(self._each(_length_task, manifest=self.manifest, what="counting"))
+
+    def _each(self, call, *args, manifest: dict, numbers=None, what: str = "search") -> list:
+        """Every shard's ``call(index_dir, number, generation, *args)``, in shard order:
+        one message to each worker through the scheduler (``Client.run``), for the
+        shards it holds open. A worker that fails or is gone: the shards go to the
+        workers the scheduler has then, up to ``ATTEMPTS`` times in all; then
+        ClusterError. Never some shards' answers only."""
+        numbers = list(range(manifest["shards"]) if numbers is None else numbers)
+        for attempt in range(ATTEMPTS):
+            workers = self._workers
+            assignment: dict[str, list[int]] = {}
+            for number in numbers:
+                assignment.setdefault(workers[number % len(workers)], []).append(number)
+            try:
+                replies = self.client.run(_round, str(self.index_dir), manifest["generations"],
+                                          assignment, call, args, workers=list(assignment),
+                                          callback_timeout=TIMEOUT)
+                answers = {number: answer for reply in replies.values()
+                           for number, answer in reply.items()}
+                return [answers[number] for number in numbers]
+            except SearchError:
+                raise
+            except TimeoutError:
+                raise ClusterError("cluster_timeout", what=what,
+                                   seconds=f"{TIMEOUT:.0f}") from None
+            except Exception as error:  # noqa: BLE001 - a worker or a shard failing
+                failure = f"{type(error).__name__}: {error}"
+                time.sleep(0.2 * attempt)
+                self._workers = self._live_workers()
+        raise ClusterError("cluster_shard_failed", what=what, reason=failure)
+
+    def _live_workers(self) -> list[str]:
+        try:
+            workers = self.client.run_on_scheduler(_running_workers)
+        except Exception as error:  # noqa: BLE001 - the scheduler itself out of reach
+            raise ClusterError("cluster_unreachable", address=self.address,
+                               reason=error) from None
+        if not workers:
+            raise ClusterError("cluster_no_workers")
+        return workers
 
     def search(self, query: str, page: int = 1, per_page: int = 10, sources=None,
                facet_limit: int = FACET_LIMIT, ranking: Ranking | None = None,
-               match: str = "all", sort: str = "relevance", collapse: bool = False,
-               folders=None, exact=None, by: str = "word", explain: bool = True) -> SearchResult:
-        """As ``Index.search(..., match="all")``, over every shard (no did-you-mean
-        suggestion). A cluster answers the first step of matching that relaxes only
-        (every word in one passage), whatever ``match`` asks for: the result's ``match``
-        says so."""
+               match: str = "auto", sort: str = "relevance", collapse: bool = False,
+               folders=None, exact=None, by: str = "word", explain: bool = True
+               ) -> SearchResult:
+        """As ``Index.search`` over the whole corpus: the same hits, scores, steps,
+        totals, facets and pages (matching that relaxes, reading order, one hit per
+        file, folders), but no did-you-mean suggestion and so no search on a
+        correction; related words (``Ranking.related_weight``, off by default) are
+        refused, and so are ``exact`` options and ``by="root"``. ``explain``: each hit's
+        matches, as one index gives them."""
         started = time.perf_counter()
-        for feature, asked in (("sort=order", sort != "relevance"), ("collapse", collapse),
-                               ("folder", bool(folders)), ("exact", bool(exact)),
-                               ("by=root", by != "word")):
+        for feature, asked in (("exact", bool(exact)), ("by=root", by != "word")):
             if asked:
                 raise SearchError("cluster_unsupported", feature=feature)
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if not isinstance(page, int) or page < 1:
             raise ValueError("page must be a positive integer")
         if not isinstance(per_page, int) or per_page < 1:
             raise ValueError("per_page must be a positive integer")
         ranking = ranking or self.ranking
+        if ranking.related_weight > 0:
+            raise SearchError("cluster_unsupported", feature="related words")
         manifest = self.manifest
         sources = tuple(dict.fromkeys(sources or ()))
         unknown = [s for s in sources if s not in manifest["files"]]
         if unknown:
             raise UnknownSourceError("unknown_source", source=unknown[0])
-        statistics = self._each(_statistics_task, query, manifest=manifest)
-        plan, average = sharding.plan_query(query, statistics, sources,
-                                            statistics[0]["stemmer"], ranking)
-        answers = self._each(_evaluate_task, plan.node, plan.sources, page * per_page,
-                             average, ranking, manifest=manifest)
-        counts, facet_total = sharding.merge_facets(answers, facet_limit, plan.sources)
-        analyzer = sharding.analyzer()
-        explainer = Explainer((plan,), query) if explain else None
-        hits = tuple(
-            self._hit(fields, score, plan.highlight, analyzer, explainer)
-            for score, fields in sharding.merge_hits(answers, (page - 1) * per_page,
-                                                     page * per_page))
-        total = sum(a["total"] for a in answers)
+        folders = tuple(dict.fromkeys(folders or ()))
+        strict, loose, average = self._plans(query, match, sources, ranking, manifest)
+        answers = self._each(_answer_task, strict, loose, match, page * per_page, average,
+                             ranking, sort, collapse, folders, facet_limit, query, explain,
+                             manifest=manifest)
+        counts, facet_total = sharding.merge_facets(answers, facet_limit, strict.sources,
+                                                    folders)
+        titles = {source: title for answer in answers
+                  for source, title in answer["titles"].items()}
+        totals = {step: sum(a["steps"][step] for a in answers) for step in relax.STEPS}
+        held = [any(flags) for flags in zip(*(a["held"] for a in answers))]
         return SearchResult(
-            query=query, total=total, page=page,
-            per_page=per_page, hits=hits,
-            facets=tuple(FacetCount(value, count, value in plan.sources)
+            query=query, total=sum(a["total"] for a in answers), page=page,
+            per_page=per_page,
+            hits=tuple(sharding.merge_hits(answers, sort, (page - 1) * per_page,
+                                           page * per_page)),
+            facets=tuple(FacetCount(value, count, value in strict.sources,
+                                    label=titles.get(value))
                          for value, count in counts.items()),
-            facet_total=facet_total, suggestion=None, sources=plan.sources,
-            took_ms=(time.perf_counter() - started) * 1000, match="all",
-            match_step="all" if total else None,
-            step_totals={"phrase": 0, "all": total, "neighbours": 0, "most": 0},
-            folder_facets=tuple(FacetCount(value, count) for value, count
-                                in sharding.folder_counts(answers, plan.sources).items()),
-            missing=tuple(text for text, unit in zip(plan.unit_texts, plan.units)
-                          if unit is NOTHING),
-            related=(), normalized_query=searched_query(plan))
+            facet_total=facet_total, suggestion=None, sources=strict.sources,
+            took_ms=(time.perf_counter() - started) * 1000, match=match,
+            match_step=next((step for step in relax.STEPS if totals[step]), None),
+            step_totals=totals,
+            missing=tuple(text for text, there in zip(strict.unit_texts, held)
+                          if not there),
+            related=strict.related,
+            expansions=loose.expansions if loose is not None else (),
+            normalized_query=searched_query(strict),
+            sort=sort,
+            collapsed_total=sum(a["collapsed"] for a in answers) if collapse else None,
+            folder_facets=tuple(FacetCount(value, count, value in folders) for value, count
+                                in sharding.folder_counts(answers, strict.sources).items()),
+            folders=folders)
 
-    @staticmethod
-    def _hit(fields: dict, score: float, highlight, analyzer, explainer) -> Hit:
-        """One hit from a shard's stored fields: snippet and matches from one analysis."""
-        text = fields["text"]
-        analysed = analysed_words(text, analyzer)
-        return Hit(id=fields["id"], source=fields["source"], passage=fields["passage"],
-                   score=score, snippet=snippet(text, highlight, analyzer, analysed=analysed),
-                   text=text, title=fields.get("title"),
-                   start=fields["span"][0], end=fields["span"][1],
-                   matches=explainer.matches(text, analysed) if explainer is not None else ())
+    def _plans(self, query: str, match: str, sources, ranking: Ranking, manifest: dict):
+        """(strict plan, loose plan, average text length) of a query over every shard:
+        a round of statistics, or the plans made for the same query on the same
+        generation (they depend on nothing else), so a repeated query is one round."""
+        key = (manifest["version"], query, match, sources, ranking)
+        with self._plans_lock:
+            found = self._plan_cache.get(key)
+            if found is not None:
+                self._plan_cache.move_to_end(key)
+                return found
+        statistics = self._each(_statistics_task, query, match, ranking, manifest=manifest)
+        found = sharding.plans(query, match, statistics, sources, ranking)
+        with self._plans_lock:
+            self._plan_cache[key] = found
+            while len(self._plan_cache) > PLAN_CACHE:
+                self._plan_cache.popitem(last=False)
+        return found
 
     def document(self, source: str, query: str | None = None):
         """Every passage of one source (from the shard holding it)."""

@@ -23,7 +23,7 @@ from whoosh import index as windex
 from . import relax, rerank, storage, writer
 from .analysis import default_stopwords
 from .arabic import normalize
-from .engine import Engine, top
+from .engine import Engine
 from .explain import Explainer, searched_query
 from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
@@ -232,21 +232,8 @@ class Index:
               by: str = "word") -> Plan:
         sources = self._check_sources(sources, current)
         ranking = ranking or self.ranking
-        if match == "any":
-            if current.frame_words is None:
-                current.frame_words = question_frame_words(current.analyzer,
-                                                           local.groups.stem_of)
-            try:
-                clauses = parse(query)
-            except QueryError:  # a question is words: its stray quote or * is punctuation
-                clauses = parse(plain_words(query))
-            ignore = current.frame_words
-        elif match == "all":
-            clauses, ignore = parse(query), frozenset()
-        else:
-            raise ValueError(f"match must be 'all' or 'any', not {match!r}")
-        if by == "root":
-            clauses = by_root(clauses, keep=_common_spellings(clauses))
+        if match == "any" and current.frame_words is None:
+            current.frame_words = question_frame_words(current.analyzer, local.groups.stem_of)
         stem_groups = local.groups
         if ranking != stem_groups.ranking:  # an experiment's weights: groups of its own
             stem_groups = StemGroups(current.engine.vocabulary, stemmer=current.stemmer,
@@ -258,27 +245,19 @@ class Index:
                 current.related = RelatedWords(current.engine, local.groups.stem_of,
                                                current.roots)
             related = current.related
-        planner = Planner(current.field, current.engine.vocabulary, stem_groups, ranking,
-                          root_groups=local.root_groups, ignore=ignore,
-                          common=default_stopwords(), related=related)
-        return planner.plan(clauses, match=match, sources=sources, relate=relate, exact=exact)
+        return plan_on(current.field, current.engine.vocabulary, stem_groups, query, match,
+                       sources, ranking, relate, current.frame_words,
+                       root_groups=local.root_groups, related=related, exact=exact, by=by)
 
     def _find(self, current, local, query: str, match: str, sources, ranking: Ranking,
               exact: frozenset[str] = frozenset(), by: str = "word"):
         """(strict plan, loose plan or None, ``relax.Matches``) of a query."""
-        if match not in relax.MATCHES:
-            raise ValueError(f"match must be one of {', '.join(relax.MATCHES)}, not {match!r}")
         if by not in BY:
             raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
-        strict = self._plan(current, local, query, "all", sources, ranking,
-                            relate=match == "auto", exact=exact, by=by)
-        loose = None
-        if match in ("auto", "any"):
-            try:
-                loose = self._plan(current, local, query, "any", sources, ranking,
-                                   exact=exact, by=by)
-            except QueryError:  # nothing but frame words: the strict reading stands
-                loose = None
+        strict, loose = relax.plans(
+            lambda reading, relate=False: self._plan(current, local, query, reading,
+                                                     sources, ranking, relate, exact=exact,
+                                                     by=by), match)
         found = relax.find(current.engine, strict, loose, match, ranking)
         if loose is not None and ranking.rerank_model and rerank.is_question(query):
             fitted = rerank.load(ranking.rerank_model)
@@ -344,25 +323,9 @@ class Index:
             strict.sources)
         folder_counts = engine.folder_counts(
             found.ids if in_sources is None else found.ids[in_sources], folders)
-        for mask in (in_folders, in_sources):
-            if mask is not None:
-                found = found.only(mask)
+        found = _narrowed(found, in_folders, in_sources)
         highlight = strict.highlight | (loose.highlight if loose is not None else frozenset())
-        source_of = engine.columns.source_of
-        wanted = len(found.ids) if collapse else page * per_page
-        listed = found.in_order(wanted, source_of) if sort == "order" \
-            else found.ranked(wanted, source_of)
-        more: dict[int, int] = {}
-        if collapse:
-            per_source = np.bincount(source_of[found.ids], minlength=len(engine.columns.source_names))
-            firsts, seen = [], set()
-            for entry in listed:
-                source = int(source_of[entry[0]])
-                if source not in seen:
-                    seen.add(source)
-                    firsts.append(entry)
-                    more[entry[0]] = int(per_source[source]) - 1
-            listed = firsts
+        listed, more, collapsed = _listing(engine, found, sort, collapse, page * per_page)
         explainer = (Explainer((strict, loose), query, corrected, exact=exact)
                      if explain or exact else None)
         hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0),
@@ -384,7 +347,7 @@ class Index:
             expansions=loose.expansions if loose is not None else (),
             suggestion_partial=suggestion_partial,
             normalized_query=searched_query(strict),
-            sort=sort, collapsed_total=len(listed) if collapse else None,
+            sort=sort, collapsed_total=collapsed,
             folder_facets=tuple(FacetCount(value, count, value in folders)
                                 for value, count in folder_counts.items()),
             folders=folders, exact=in_order(exact), by=by,
@@ -523,41 +486,65 @@ class Index:
 
     # -- shards (search.cluster) ---------------------------------------------------
     # A coordinator plans a query over several shards with their summed statistics
-    # (search.shards), then every shard evaluates that plan: these two methods are all
+    # (search.shards), then every shard answers those plans: these two methods are all
     # it asks of a shard.
 
-    def query_statistics(self, query: str) -> dict:
-        """What planning ``query`` (every word required) reads from this index's
-        vocabulary (``shards.RecordingVocabulary``), its passage count (deleted ones
-        too, as IDFs count them) and their total text length."""
-        from .shards import RecordingVocabulary
+    def query_statistics(self, query: str, match: str = "all",
+                         ranking: Ranking | None = None) -> dict:
+        """What planning ``query`` for ``match`` (``relax.plans``) reads from this
+        index's vocabulary (``shards.RecordingVocabulary``), its passage count (deleted
+        ones too, as IDFs count them) and their total text length."""
+        from .shards import RecordingVocabulary, frame_words
 
         current, _local = self._thread()
         engine = current.engine
+        ranking = ranking or self.ranking
         vocabulary = RecordingVocabulary(engine.vocabulary)
-        groups = StemGroups(vocabulary, stemmer=current.stemmer, ranking=self.ranking)
-        Planner(current.field, vocabulary, groups, self.ranking,
-                common=default_stopwords()).plan(parse(query))
+        groups = StemGroups(vocabulary, stemmer=current.stemmer, ranking=ranking)
+        relax.plans(lambda reading, relate=False: plan_on(
+            current.field, vocabulary, groups, query, reading, (), ranking, relate,
+            frame_words(current.stemmer)), match)
         count = vocabulary.doc_count_all()
         return {**vocabulary.notes(), "doc_count": count,
                 "length": round(engine.average_length * count),
                 "stemmer": current.stemmer, "generation": self.generation}
 
-    def evaluate_plan(self, node, sources=(), count: int = 10, average_length=None,
-                      ranking: Ranking | None = None) -> dict:
-        """A plan made elsewhere, evaluated here: how many passages match (in
-        ``sources`` if any), every source's matches, and the ``count`` best as
-        (score, document number, stored fields), in ``search``'s order."""
+    def answer_plans(self, strict: Plan, loose: Plan | None, match: str, count: int,
+                     average_length: float, ranking: Ranking | None = None,
+                     sort: str = "relevance", collapse: bool = False, folders=(),
+                     facet_limit: int | None = FACET_LIMIT, query: str = "",
+                     explain: bool = True) -> dict:
+        """Plans made elsewhere, answered here as ``search`` answers: every step of
+        ``relax.find`` scored with the whole collection's ``average_length``, then the
+        first ``count`` hits in ``sort`` order (one per file with ``collapse``), in
+        ``strict.sources`` and ``folders``. With them: the matches per source (before
+        any filter), the step totals, which required words some passage holds, and the
+        titles of the sources a facet may show. ``query`` as typed and ``explain``: each
+        hit's matches, as ``search`` gives them."""
+        from .shards import CollectionEngine
+
         current, _local = self._thread()
         engine = current.engine
-        ids, scores = engine.evaluate(node, ranking or self.ranking, average_length)
-        facets, _facet_total = engine.facet_counts(ids, None, ())
-        if sources:
-            keep = engine.source_mask(ids, sources)
-            ids, scores = ids[keep], scores[keep]
-        hits = [(score, docnum, engine.stored_fields(docnum))
-                for docnum, score in top(ids, scores, count, engine.columns.source_of)]
-        return {"total": len(ids), "all_facets": facets, "hits": hits,
+        ranking = ranking or self.ranking
+        found = relax.find(CollectionEngine(engine, average_length), strict, loose, match,
+                           ranking)
+        per_source, _ = engine.facet_counts(found.ids)
+        in_folders = engine.folder_mask(found.ids, folders) if folders else None
+        faceted, _ = engine.facet_counts(
+            found.ids if in_folders is None else found.ids[in_folders], facet_limit,
+            strict.sources)
+        in_sources = engine.source_mask(found.ids, strict.sources) if strict.sources else None
+        found = _narrowed(found, in_folders, in_sources)
+        listed, more, collapsed = _listing(engine, found, sort, collapse, count)
+        highlight = strict.highlight | (loose.highlight if loose is not None else frozenset())
+        explainer = Explainer((strict, loose), query) if explain else None
+        return {"total": len(found.ids), "steps": found.step_totals(),
+                "held": [bool(len(ids)) for ids in found.units],
+                "by_source": per_source, "collapsed": collapsed,
+                "titles": {source: self._title(current, source) for source in faceted},
+                "hits": [self._hit(current, docnum, score, step, found, highlight,
+                                   more.get(docnum, 0), explainer, explain)
+                         for docnum, score, step in listed[:count]],
                 "generation": self.generation}
 
     # -- concordance and frequency (search.concordance) ----------------------------
@@ -628,6 +615,63 @@ def _common_spellings(clauses) -> frozenset[str]:
     common = default_stopwords()
     return frozenset(clause.text for group in clauses for clause in group
                      if normalize(clause.text) in common)
+
+
+def plan_on(field, vocabulary, groups: StemGroups, query: str, match: str, sources=(),
+            ranking: Ranking = DEFAULT, relate: bool = False, frame_words=frozenset(),
+            root_groups=None, related=None, exact: frozenset[str] = frozenset(),
+            by: str = "word") -> Plan:
+    """The plan of ``query`` over ``vocabulary``: one index's, or several shards' notes
+    merged (``search.shards``), so both plan with this one definition. ``match="all"``
+    requires every word; ``"any"`` is the question reading (``frame_words`` left out, a
+    stray quote or ``*`` read as punctuation). ``exact``: what each word keeps as typed
+    (``spelling.EXACT``); ``by="root"``: each word searched by its root."""
+    if match == "any":
+        try:
+            clauses = parse(query)
+        except QueryError:  # a question is words: its stray quote or * is punctuation
+            clauses = parse(plain_words(query))
+        ignore = frame_words
+    elif match == "all":
+        clauses, ignore = parse(query), frozenset()
+    else:
+        raise ValueError(f"match must be 'all' or 'any', not {match!r}")
+    if by == "root":
+        clauses = by_root(clauses, keep=_common_spellings(clauses))
+    planner = Planner(field, vocabulary, groups, ranking, root_groups=root_groups,
+                      ignore=ignore, common=default_stopwords(), related=related)
+    return planner.plan(clauses, match=match, sources=tuple(sources), relate=relate,
+                        exact=exact)
+
+
+def _narrowed(found: relax.Matches, *masks) -> relax.Matches:
+    """``found`` where every mask given (over ``found.ids``; None: no filter) is True."""
+    masks = [mask for mask in masks if mask is not None]
+    if not masks:
+        return found
+    return found.only(np.logical_and.reduce(masks))
+
+
+def _listing(engine: Engine, found: relax.Matches, sort: str, collapse: bool, count: int):
+    """(the first ``count`` (passage, score, step) listed, {first passage: other matches
+    in its file} when ``collapse``, how many files are listed when ``collapse``): in
+    ``sort`` order, one per file when ``collapse``."""
+    source_of = engine.columns.source_of
+    wanted = len(found.ids) if collapse else count
+    listed = found.in_order(wanted, source_of) if sort == "order" \
+        else found.ranked(wanted, source_of)
+    more: dict[int, int] = {}
+    if not collapse:
+        return listed, more, None
+    per_source = np.bincount(source_of[found.ids], minlength=len(engine.columns.source_names))
+    firsts, seen = [], set()
+    for entry in listed:
+        source = int(source_of[entry[0]])
+        if source not in seen:
+            seen.add(source)
+            firsts.append(entry)
+            more[entry[0]] = int(per_source[source]) - 1
+    return firsts, more, len(firsts)
 
 
 def _by_importance(words, vocabulary) -> list[tuple[str, str]]:

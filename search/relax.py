@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .engine import Engine, top
+from .errors import QueryError
 from .plan import Plan
 from .ranking import Ranking
 
@@ -116,6 +117,23 @@ class Matches:
 def _holds(ids: np.ndarray, docnum: int) -> bool:
     at = np.searchsorted(ids, docnum)
     return bool(at < len(ids) and ids[at] == docnum)
+
+
+def plans(plan, match: str) -> tuple[Plan, Plan | None]:
+    """(strict plan, loose plan or None) of a query for ``match``: ``plan(reading,
+    relate)`` plans it ``"all"`` (every word; ``relate``: a word found nowhere stands
+    for its related forms) or ``"any"`` (the question reading), over one index or over
+    shards (``search.shards``)."""
+    if match not in MATCHES:
+        raise ValueError(f"match must be one of {', '.join(MATCHES)}, not {match!r}")
+    strict = plan("all", relate=match == "auto")
+    loose = None
+    if match in ("auto", "any"):
+        try:
+            loose = plan("any")
+        except QueryError:  # nothing but frame words: the strict reading stands
+            loose = None
+    return strict, loose
 
 
 def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,

@@ -22,6 +22,16 @@ from conftest import write_corpus  # noqa: E402
 
 QUERIES = ["الكتاب", "الدفاع", "وزارة الدفاع", '"وزارة الدفاع"', "سور*", "موسكو OR واشنطن",
            "سوريا -روسيا", "الله", "الرئيس الروسي", "كلمةغيرموجودة"]
+#: Queries for matching that relaxes: each step answers one of them on one index
+#: (``test_every_step_is_exercised``), related forms and question readings included.
+RELAXING = ["وزارة الدفاع", "الضربات تقدمها", "الضربات الجوية تركيا", "أمريكا",
+            "ما معنى الدفاع في سوريا", "الدفاع كلمةغيرموجودة", "سوريا -روسيا القوات",
+            '"وزارة الدفاع" الروسية', "سور* الدفاع"]
+#: Search options that reorder, collapse and narrow; each compared with every match.
+OPTIONS = [{}, {"sort": "order"}, {"collapse": True}, {"folders": ["news"]},
+           {"folders": ["relax", "edge"], "collapse": True, "sort": "order"},
+           {"page": 2, "per_page": 2}, {"collapse": True, "page": 2, "per_page": 1},
+           {"facet_limit": 1, "per_page": 3}]
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +46,18 @@ def dask_cluster():
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, sample_corpus, edge_corpus):
-    """The sample and edge corpora together (15 files), as one folder."""
+    """The sample and edge corpora and a file whose words straddle a passage break
+    (``relax/``), as one folder."""
     folder = tmp_path_factory.mktemp("cluster") / "corpus"
     shutil.copytree(sample_corpus, folder / "news")
     shutil.copytree(edge_corpus, folder / "edge")
+    write_corpus(folder / "relax", {
+        "ministry.txt": "أعلنت وزارة الدفاع الروسية أمس عن الضربات الجوية في سوريا "
+                        + " ".join(["وصف الحال في المدينة"] * 20) + ".\n\nواصلت القوات تقدمها "
+                        + " ".join(["ووصف الناس للحال"] * 22) + ".",
+        "border.txt": "قصفت الطائرات مواقع قرب الحدود مع تركيا",
+        "usa.txt": "قال المسؤول الأمريكي إن الإدارة الأميركية تدرس الأمر",
+    })
     return folder
 
 
@@ -55,15 +73,13 @@ def indexes(corpus, dask_cluster, tmp_path_factory):
 
 
 def _same(a, b):
-    """The same answer, but for timing, suggestions (none on a cluster) and file titles
-    in facets (a cluster's facets carry names only)."""
+    """The same answer, but for timing and did-you-mean suggestions (none on a
+    cluster)."""
     a, b = a.to_dict(), b.to_dict()
     for answer in (a, b):
         answer.pop("took_ms")
         answer.pop("suggestion")
-        answer.pop("suggestion_partial")  # the suggestion's time budget: load decides it
-        for facet in answer["facets"]["source"]:
-            facet.pop("label", None)
+        answer.pop("suggestion_partial", None)  # the suggestion's time budget
     return a == b
 
 
@@ -77,22 +93,68 @@ def test_files_are_spread_over_the_shards_by_name(indexes):
 @pytest.mark.parametrize("query", QUERIES)
 def test_sharded_search_is_exactly_one_index_search(indexes, query):
     single, sharded = indexes
-    assert _same(single.search(query, match="all"), sharded.search(query))
+    assert _same(single.search(query, match="all"), sharded.search(query, match="all"))
+
+
+@pytest.mark.parametrize("match", ["auto", "all", "any"])
+@pytest.mark.parametrize("query", RELAXING)
+def test_matching_that_relaxes_is_exactly_one_index(indexes, query, match):
+    single, sharded = indexes
+    expected = single.search(query, match=match)
+    assert expected.corrected is None  # a cluster makes no correction to search
+    assert _same(expected, sharded.search(query, match=match))
+
+
+def test_every_step_is_exercised(indexes):
+    """The queries above reach each step, related forms and the question reading on
+    one index, so the comparisons cover them."""
+    single, _sharded = indexes
+    results = [single.search(query) for query in RELAXING]
+    for step in ("phrase", "all", "neighbours", "most"):
+        assert any(result.step_totals[step] for result in results), step
+    assert any(result.related for result in results)
+    assert any(result.missing for result in results)
+
+
+def test_a_neighbour_pair_is_one_hit_from_one_shard(indexes):
+    single, sharded = indexes
+    pair = sharded.search("الضربات تقدمها", per_page=50)
+    assert pair.step_totals["neighbours"] and not any(
+        h.source == "relax/ministry.txt" for h in single.search("الضربات تقدمها", match="all").hits)
+    hit = next(h for h in pair.hits if h.source == "relax/ministry.txt")
+    assert hit.step == "neighbours" and not hit.missing
+    assert "الضربات" in hit.text and "تقدمها" in hit.text
+    # A file's passages all live in its shard, so a pair never straddles two shards.
+    document = sharded.document(hit.source)
+    assert [p.number for p in document.passages] == list(range(1, document.total + 1))
+
+
+@pytest.mark.parametrize("match", ["auto", "all", "any"])
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda options: repr(options))
+def test_order_collapse_folders_and_pages_are_exactly_one_index(indexes, options, match):
+    single, sharded = indexes
+    for query in ("الدفاع", "الدفاع سوريا", "الضربات تقدمها"):
+        expected = single.search(query, match=match, **options)
+        assert _same(expected, sharded.search(query, match=match, **options)), (query, options)
 
 
 def test_pages_per_page_facet_limits_and_source_filters_are_exact(indexes):
     single, sharded = indexes
     source = single.search("الدفاع", match="all").facets[0].value
     for kwargs in ({"page": 2, "per_page": 2}, {"page": 9, "per_page": 3},
-                   {"facet_limit": 1}, {"sources": [source]}, {"per_page": 1}):
-        assert _same(single.search("الدفاع", **kwargs, match="all"), sharded.search("الدفاع", **kwargs))
+                   {"facet_limit": 1}, {"sources": [source]}, {"per_page": 1},
+                   {"sources": [source], "folders": ["edge"]},
+                   {"sources": [source], "collapse": True, "sort": "order"}):
+        for match in ("auto", "all"):
+            assert _same(single.search("الدفاع", **kwargs, match=match),
+                         sharded.search("الدفاع", **kwargs, match=match)), kwargs
 
 
 def test_bad_queries_fail_as_on_one_index(indexes):
     single, sharded = indexes
-    assert _same(single.search("في", match="all"), sharded.search("في"))  # common words only
+    assert _same(single.search("في", match="all"), sharded.search("في", match="all"))
     with pytest.raises(QueryError):
-        sharded.search('سوريا -')
+        sharded.search('سوريا -', match="all")
     with pytest.raises(UnknownSourceError):
         sharded.search("الدفاع", sources=["nowhere.txt"])
 
@@ -122,7 +184,7 @@ def test_update_and_rebuild_switch_every_shard_at_once(corpus, dask_cluster, tmp
     single = Index.build(folder, tmp_path / "one")
     after = single.search("الدفاع", match="all").total
     assert after > before and sharded.search("الدفاع").total == after
-    assert _same(single.search("الدفاع", match="all"), sharded.search("الدفاع"))
+    assert _same(single.search("الدفاع"), sharded.search("الدفاع"))
     cluster.build(folder, index_dir, 2, cluster_.scheduler_address, client=client)
     assert sharded.refresh() and sharded.search("الدفاع").total == after
 
@@ -158,7 +220,7 @@ def test_a_shard_that_cannot_answer_fails_the_search(indexes, tmp_path, dask_clu
 def test_a_worker_dying_mid_query_is_retried_on_another(indexes, dask_cluster):
     cluster_, client = dask_cluster
     single, sharded = indexes
-    expected = single.search("الدفاع", match="all")
+    expected = single.search("الدفاع")
     pids = client.run(os.getpid)
     victim_address, victim = sorted(pids.items())[0]
     answers, errors = [], []
@@ -201,3 +263,31 @@ def test_cli_builds_and_searches_on_the_cluster(corpus, dask_cluster, tmp_path):
     assert [h["id"] for h in answer["hits"]] == [h["id"] for h in single["hits"]]
     refused = runner.invoke(main, ["index", str(corpus), "--index", index_dir, "--shards", "2"])
     assert refused.exit_code != 0 and "--cluster" in refused.output
+
+
+def test_the_site_answers_from_the_cluster_as_from_one_index(indexes, dask_cluster):
+    from web import create_app
+
+    single, sharded = indexes
+    cluster_, _client = dask_cluster
+    pages = {}
+    for name, config in (("one", {}), ("sharded", {"CLUSTER": cluster_.scheduler_address})):
+        index_dir = single.index_dir if name == "one" else sharded.index_dir
+        app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
+        with app.test_client() as client:
+            answers = [client.get("/api/search", query_string=query).get_json()
+                       for query in ({"q": "الضربات تقدمها"}, {"q": "الدفاع", "sort": "order"},
+                                     {"q": "الدفاع سوريا", "collapse": "1", "folder": "news"},
+                                     {"q": "ما معنى الدفاع", "match": "any"})]
+            html = client.get("/", query_string={"q": "الدفاع"})
+            assert html.status_code == 200
+        for answer in answers:
+            assert answer["ok"] is True
+            answer.pop("took_ms")
+            answer.pop("suggestion", None)
+            answer.pop("suggestion_partial", None)
+        pages[name] = answers
+    assert pages["one"] == pages["sharded"]
+    neighbours, ordered, collapsed, question = pages["sharded"]
+    assert any(hit["step"] == "neighbours" for hit in neighbours["hits"])
+    assert ordered["sort"] == "order" and collapsed["collapsed_total"] and question["match"]["strategy"] == "any"

@@ -736,6 +736,8 @@ def test_folders_are_a_facet_and_a_filter(tmp_path):
     assert {h.source for h in narrowed.hits} == {"bukhari/1.txt", "bukhari/2.txt"}
     assert {f.value: f.count for f in narrowed.folder_facets}["muslim"] == 1  # ignores its filter
     assert narrowed.total == 2 and {f.value for f in narrowed.facets} == {"bukhari/1.txt", "bukhari/2.txt"}
+    both = index.search("الأعمال", folders=["bukhari"], sources=["bukhari/2.txt", "top.txt"])
+    assert [h.source for h in both.hits] == ["bukhari/2.txt"]  # a folder and a file at once
 
 
 def test_a_common_word_finds_its_forms_with_a_conjunction_outside_quotes(tmp_path):
