@@ -13,7 +13,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from search import Index, QueryError, UnknownSourceError  # noqa: E402
+from search import Index, QueryError, SearchError, UnknownSourceError  # noqa: E402
 from search import cluster  # noqa: E402
 from search.cli import main  # noqa: E402
 from search.shards import shard_of  # noqa: E402
@@ -157,6 +157,15 @@ def test_bad_queries_fail_as_on_one_index(indexes):
         sharded.search('سوريا -', match="all")
     with pytest.raises(UnknownSourceError):
         sharded.search("الدفاع", sources=["nowhere.txt"])
+
+
+def test_what_a_cluster_cannot_answer_it_refuses_by_name(indexes):
+    _single, sharded = indexes
+    for options, feature in (({"exact": "hamza"}, "exact"), ({"by": "root"}, "by=root")):
+        with pytest.raises(SearchError) as refused:
+            sharded.search("الدفاع", **options)
+        assert refused.value.code == "cluster_unsupported"
+        assert feature in str(refused.value)
 
 
 def test_documents_and_completions_come_from_the_shards(indexes):
