@@ -201,6 +201,59 @@ class Engine:
             candidates = _distinct(common // _STRIDE)
         return candidates
 
+    def across(self, node: "plan.Phrase", firsts: np.ndarray) -> np.ndarray:
+        """The passages of ``firsts`` (sorted; each one's next passage is the same
+        file's next) where the phrase runs from the passage's end into the next one's
+        start: for some cut k, its first k groups are the passage's last k words and the
+        others the next passage's first words. Positions count from 0 in each passage,
+        so the next passage's side is read off its positions directly; the passage's own
+        side must end at its last position, which the postings do not hold: the few
+        passages where everything else lines up are analysed again (their stored text,
+        the field's analyzer) to find it."""
+        count = len(node.parts)
+        if count < 2 or not len(firsts):
+            return _EMPTY[0]
+        seconds = firsts + 1
+        read = np.union1d(firsts, seconds)
+        occurrences = []  # per group: (passages, positions), every form together
+        for part in node.parts:
+            found = [self.positions(form, read) for form in part.forms]
+            docs = np.concatenate([d for d, _ in found]) if found else _EMPTY[0]
+            positions = np.concatenate([p for _, p in found]).astype(np.int64) \
+                if found else _EMPTY[0]
+            occurrences.append((docs.astype(np.int64), positions))
+        ends: dict[int, set[int]] = {}  # passage -> positions where its side would end
+        for cut in range(1, count):
+            # The next passage: group j (j >= cut) at position j - cut.
+            lined = firsts
+            for j in range(cut, count):
+                docs, positions = occurrences[j]
+                lined = np.intersect1d(lined, docs[positions == j - cut] - 1)
+                if not len(lined):
+                    break
+            if not len(lined):
+                continue
+            # This passage: groups 0 .. cut-1 side by side, keyed by where they start.
+            starts = None
+            for j in range(cut):
+                docs, positions = occurrences[j]
+                keep = np.isin(docs, lined) & (positions >= j)
+                keys = np.unique(docs[keep] * _STRIDE + positions[keep] - j)
+                starts = keys if starts is None else np.intersect1d(starts, keys)
+            for key in starts.tolist():
+                ends.setdefault(key // _STRIDE, set()).add(key % _STRIDE + cut - 1)
+        found = [docnum for docnum, positions in ends.items()
+                 if self.last_position(docnum) in positions]
+        return np.array(sorted(found), dtype=np.int64)
+
+    def last_position(self, docnum: int) -> int:
+        """The position of a passage's last word (-1 for none), from its stored text
+        analysed as it was indexed."""
+        analyzer = self._reader.schema[self.fieldname].analyzer
+        text = self.stored_fields(docnum).get(self.fieldname) or ""
+        return max((token.pos for token in analyzer(text, positions=True, mode="index")),
+                   default=-1)
+
     # -- evaluation ----------------------------------------------------------------
 
     def evaluate(self, node, ranking: Ranking = DEFAULT, average_length: float | None = None,
