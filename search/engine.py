@@ -206,15 +206,21 @@ class Engine:
         file's next) where the phrase runs from the passage's end into the next one's
         start: for some cut k, its first k groups are the passage's last k words and the
         others the next passage's first words. Positions count from 0 in each passage,
-        so the next passage's side is read off its positions directly; the passage's own
-        side must end at its last position, which the postings do not hold: the few
-        passages where everything else lines up are analysed again (their stored text,
-        the field's analyzer) to find it."""
+        so the next passage's side is read off its positions; the passage's own side
+        must end at its last position, which the postings do not hold: the few passages
+        where the groups line up have the end of their stored text analysed again
+        (``_ends_with``)."""
         count = len(node.parts)
         if count < 2 or not len(firsts):
             return _EMPTY[0]
-        seconds = firsts + 1
-        read = np.union1d(firsts, seconds)
+        # The last group always stands in the next passage, among its first words:
+        # the pairs where it does not are dropped before any other position is read.
+        last = [self.positions(form, firsts + 1) for form in node.parts[-1].forms]
+        firsts = _distinct(np.concatenate([docs[positions < count - 1] - 1
+                                           for docs, positions in last] or [_EMPTY[0]]))
+        if not len(firsts):
+            return _EMPTY[0]
+        read = np.union1d(firsts, firsts + 1)
         occurrences = []  # per group: (passages, positions), every form together
         for part in node.parts:
             found = [self.positions(form, read) for form in part.forms]
@@ -222,7 +228,7 @@ class Engine:
             positions = np.concatenate([p for _, p in found]).astype(np.int64) \
                 if found else _EMPTY[0]
             occurrences.append((docs.astype(np.int64), positions))
-        ends: dict[int, set[int]] = {}  # passage -> positions where its side would end
+        found = set()
         for cut in range(1, count):
             # The next passage: group j (j >= cut) at position j - cut.
             lined = firsts
@@ -231,28 +237,41 @@ class Engine:
                 lined = np.intersect1d(lined, docs[positions == j - cut] - 1)
                 if not len(lined):
                     break
-            if not len(lined):
-                continue
-            # This passage: groups 0 .. cut-1 side by side, keyed by where they start.
+            # This passage: groups 0 .. cut-1 side by side somewhere.
             starts = None
-            for j in range(cut):
+            for j in range(cut if len(lined) else 0):
                 docs, positions = occurrences[j]
                 keep = np.isin(docs, lined) & (positions >= j)
                 keys = np.unique(docs[keep] * _STRIDE + positions[keep] - j)
                 starts = keys if starts is None else np.intersect1d(starts, keys)
-            for key in starts.tolist():
-                ends.setdefault(key // _STRIDE, set()).add(key % _STRIDE + cut - 1)
-        found = [docnum for docnum, positions in ends.items()
-                 if self.last_position(docnum) in positions]
+            if starts is None:
+                continue
+            for docnum in np.unique(starts // _STRIDE).tolist():
+                if docnum not in found and self._ends_with(docnum, node.parts[:cut]):
+                    found.add(docnum)
         return np.array(sorted(found), dtype=np.int64)
 
-    def last_position(self, docnum: int) -> int:
-        """The position of a passage's last word (-1 for none), from its stored text
-        analysed as it was indexed."""
+    def _ends_with(self, docnum: int, parts) -> bool:
+        """Whether passage ``docnum``'s last words are ``parts`` (word groups), in this
+        order: the end of its stored text analysed as it was indexed (a longer end if
+        too few words are in it: stop words leave no position)."""
         analyzer = self._reader.schema[self.fieldname].analyzer
         text = self.stored_fields(docnum).get(self.fieldname) or ""
-        return max((token.pos for token in analyzer(text, positions=True, mode="index")),
-                   default=-1)
+        size = 16 * len(parts)
+        while True:
+            tail = text
+            if size < len(text):  # from a space: not from inside a word
+                tail = text[-size:]
+                tail = tail[next((i for i, c in enumerate(tail) if c.isspace()), len(tail)):]
+            words: dict[int, set[str]] = {}  # position -> index terms (readings share one)
+            for token in analyzer(tail, positions=True, mode="index"):
+                words.setdefault(token.pos, set()).add(token.text)
+            if len(words) >= len(parts) or tail is text:
+                break
+            size *= 4
+        last = [words[position] for position in sorted(words)[-len(parts):]]
+        return len(last) == len(parts) and all(
+            terms & set(part.forms) for terms, part in zip(last, parts))
 
     # -- evaluation ----------------------------------------------------------------
 

@@ -146,9 +146,13 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         parts_ids.append(ids)
         parts_scores.append(scores)
         parts_steps.append(steps)
+    pairs = None  # neighbouring passages that hold every unit between them
+    if match == "auto" and 1 < len(strict.units) <= MAX_UNITS:
+        pairs = _pairs(engine, strict, unit_results, ranking, memo)
     if match == "auto":
-        first, pair_scores, second, step = _across(engine, strict, unit_results, ranking,
-                                                   memo, parts_ids[0][parts_steps[0] == PHRASE])
+        first, pair_scores, second, step = _across(
+            engine, strict, pairs, unit_results, ranking, memo,
+            parts_ids[0][parts_steps[0] == PHRASE])
         if len(first):
             inside = np.isin(parts_ids[0], np.concatenate([first, second]))
             parts_ids[0], parts_scores[0], parts_steps[0] = (
@@ -158,16 +162,16 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
             parts_ids.append(first)
             parts_scores.append(pair_scores)
             parts_steps.append(np.full(len(first), step, dtype=np.int64))
-    if match == "auto" and 1 < len(strict.units) <= MAX_UNITS:
-        pairs, pair_scores, second = _neighbours(engine, strict, unit_results, ranking, memo)
+    if pairs is not None:
+        first, pair_scores, second = _neighbours(pairs)
         taken = np.concatenate(parts_ids + [np.array(list(partner.values()), dtype=np.int64)])
-        keep = ~np.isin(pairs, taken) & ~np.isin(second, taken)
-        pairs, pair_scores, second = pairs[keep], pair_scores[keep], second[keep]
-        partner.update(zip(pairs.tolist(), second.tolist()))
+        keep = ~np.isin(first, taken) & ~np.isin(second, taken)
+        first, pair_scores, second = first[keep], pair_scores[keep], second[keep]
+        partner.update(zip(first.tolist(), second.tolist()))
         neighbours = len(parts_ids)
-        parts_ids.append(pairs)
+        parts_ids.append(first)
         parts_scores.append(pair_scores)
-        parts_steps.append(np.full(len(pairs), NEIGHBOURS, dtype=np.int64))
+        parts_steps.append(np.full(len(first), NEIGHBOURS, dtype=np.int64))
     if match in ("auto", "any") and loose is not None:
         ids, scores = engine.evaluate(loose.node, ranking, memo=memo)
         if match == "auto":
@@ -220,84 +224,73 @@ def _rescored(targets: np.ndarray, fallback: np.ndarray, ids: np.ndarray,
     return np.where(found, scores[at], fallback)
 
 
-def _covered(engine: Engine, unit_results, optional, ranking: Ranking, memo=None):
-    """(cover, summed) per passage (one more, left empty, so that a passage's next one
-    can always be looked up): which units it holds, one bit each, and the sum of its
-    units' and ``optional`` nodes' scores."""
+@dataclass(frozen=True)
+class _Pairs:
+    """Neighbouring passages of one file that hold every unit between them: what both
+    kinds of pair (a phrase across the break, words across it) are chosen from."""
+
+    first: np.ndarray    # the first passage of each pair, ascending (the second is next)
+    full: np.ndarray     # two rows: whether the first, the second passage holds every unit
+    scores: np.ndarray   # per pair: the sum of its passages' unit and optional scores
+
+
+def _pairs(engine: Engine, strict: Plan, unit_results, ranking: Ranking, memo=None) -> _Pairs:
+    """The pairs of live passages of one file, the second next to the first, that hold
+    every unit of ``unit_results`` between them; excluded words rule a pair out if
+    either passage has them."""
     size = len(engine.columns.live)
-    cover = np.zeros(size + 1, dtype=np.uint64)
+    cover = np.zeros(size + 1, dtype=np.uint64)  # the units each passage holds, a bit each
     summed = np.zeros(size + 1, dtype=np.float64)
     for number, (ids, scores) in enumerate(unit_results):
         cover[ids] |= np.uint64(1 << number)
         summed[ids] += scores
-    for node in optional:
+    for node in strict.optional:
         ids, scores = engine.evaluate(node, ranking, memo=memo)
         summed[ids] += scores
-    return cover, summed
-
-
-def _same_file(engine: Engine, first: np.ndarray) -> np.ndarray:
-    """(``first``, first + 1) pairs of live passages of one file: the mask over
-    ``first`` (passages before the last one)."""
+    every = np.uint64((1 << len(unit_results)) - 1)
+    first = np.flatnonzero(cover[:-1])
+    first = first[first + 1 < size]
     second = first + 1
     source_of, live = engine.columns.source_of, engine.columns.live
-    return (source_of[first] == source_of[second]) & live[first] & live[second]
+    first = first[((cover[first] | cover[second]) == every) & live[first] & live[second]
+                  & (source_of[first] == source_of[second])]
+    if strict.exclude is not None and len(first):
+        excluded, _ = engine.evaluate(strict.exclude, ranking, memo=memo)
+        first = first[~np.isin(first, excluded) & ~np.isin(first + 1, excluded)]
+    first = first.astype(np.int64)
+    return _Pairs(first, np.stack([cover[first] == every, cover[first + 1] == every]),
+                  summed[first] + summed[first + 1])
 
 
-def _excluded(engine: Engine, strict: Plan, first, second, ranking: Ranking, memo=None):
-    """The pairs left when excluded words rule out those where either passage has them."""
-    if strict.exclude is None or not len(first):
-        return first, second
-    excluded, _ = engine.evaluate(strict.exclude, ranking, memo=memo)
-    keep = ~np.isin(first, excluded) & ~np.isin(second, excluded)
-    return first[keep], second[keep]
-
-
-def _across(engine: Engine, strict: Plan, unit_results, ranking: Ranking, memo,
-            phrase_hits: np.ndarray):
+def _across(engine: Engine, strict: Plan, pairs: _Pairs | None, unit_results,
+            ranking: Ranking, memo, phrase_hits: np.ndarray):
     """(first passages, scores, second passages, step) of the pairs of neighbouring
     passages of one file where the query's phrase runs across the break, as typed: the
     end of the first passage and the start of the second (``Engine.across``). A query of
     plain words ranks these with the phrase step; a query that is one quoted phrase
     with the passages holding that phrase (the all step), since a reader who pastes
     text in quotes means it as much as one who does not. Only pairs that hold every word
-    between them, neither being a phrase hit alone, have their positions read; a
-    passage is in one pair at most (the earlier)."""
+    between them (``pairs``: None for a query of too few or too many), neither being a
+    phrase hit alone, have their positions read; a passage is in one pair at most (the
+    earlier)."""
     empty = np.zeros(0, dtype=np.int64)
     phrase, step = strict.phrase, PHRASE
-    if phrase is None and len(strict.units) == 1 and isinstance(strict.units[0], Phrase):
+    if phrase is None and len(unit_results) == 1 and isinstance(strict.units[0], Phrase) \
+            and len(strict.units[0].parts) <= MAX_UNITS:
         phrase, step = strict.units[0], ALL
-        unit_results = [engine.evaluate(part, ranking, memo=memo) for part in phrase.parts]
-    if phrase is None or not 1 < len(unit_results) <= MAX_UNITS:
+        pairs = _pairs(engine, strict, [engine.evaluate(part, ranking, memo=memo)
+                                        for part in phrase.parts], ranking, memo)
+    if phrase is None or pairs is None:
         return empty, np.zeros(0), empty, step
-    cover, summed = _covered(engine, unit_results, strict.optional, ranking, memo)
-    full = np.uint64((1 << len(unit_results)) - 1)
-    first = np.flatnonzero(cover[:-1])
-    first = first[first + 1 < len(engine.columns.live)]
-    first = first[((cover[first] | cover[first + 1]) == full) & _same_file(engine, first)]
-    first = first[~np.isin(first, phrase_hits) & ~np.isin(first + 1, phrase_hits)]
-    first, second = _excluded(engine, strict, first, first + 1, ranking, memo)
-    first = engine.across(phrase, first)
+    keep = ~np.isin(pairs.first, phrase_hits) & ~np.isin(pairs.first + 1, phrase_hits)
+    first = engine.across(phrase, pairs.first[keep])
     if len(first) > 1:  # a passage ends one pair and starts the next: the first pair
         first = first[np.concatenate([[True], first[1:] != first[:-1] + 1])]
-    second = first + 1
-    return first, summed[first] + summed[second], second, step
+    return first, pairs.scores[np.searchsorted(pairs.first, first)], first + 1, step
 
 
-def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking, memo=None):
-    """(first passages, scores, second passages) of neighbouring pairs of passages of one
-    file that hold every word between them, neither alone; excluded words rule a pair
-    out if either passage has them."""
-    size = len(engine.columns.live)
-    cover, summed = _covered(engine, unit_results, strict.optional, ranking, memo)
-    full = np.uint64((1 << len(unit_results)) - 1)
-    candidates = np.flatnonzero(cover[:-1])
-    if not len(candidates):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, np.zeros(0), empty
-    candidates = candidates[candidates + 1 < size]
-    nxt = candidates + 1
-    pair = ((cover[candidates] | cover[nxt]) == full) & (cover[candidates] != full) \
-        & (cover[nxt] != full) & _same_file(engine, candidates)
-    first, second = _excluded(engine, strict, candidates[pair], nxt[pair], ranking, memo)
-    return first.astype(np.int64), summed[first] + summed[second], second.astype(np.int64)
+def _neighbours(pairs: _Pairs):
+    """(first passages, scores, second passages) of the ``pairs`` whose words straddle
+    the break: neither passage holds them all alone."""
+    keep = ~pairs.full[0] & ~pairs.full[1]
+    return pairs.first[keep], pairs.scores[keep], pairs.first[keep] + 1

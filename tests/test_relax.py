@@ -86,4 +86,3 @@ def test_engine_across_reads_the_cut_from_positions(index):
     others = engine.documents_of("gap.txt") + engine.documents_of("late.txt")
     firsts = np.array(sorted(crossing[:1] + others[:1]), dtype=np.int64)
     assert engine.across(plan.phrase, firsts).tolist() == crossing[:1]
-    assert engine.last_position(crossing[0]) >= 80
