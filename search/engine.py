@@ -11,8 +11,10 @@ that ``spelling.compatible`` accepts; a word typed with marks adds one bonus to 
 passages with a vocalised written form its marks agree with. Phrases and proximity read
 the text field's positions: under ``exact`` they hold in the passages that have a
 compatible written form of each word (checked per passage, not per position); they
-intersect the passages first, then read positions for those passages only. Facet counts
-over all matches are one ``bincount``.
+intersect the passages first, then read positions for those passages only; a phrase
+that runs from one passage into the next (``Engine.across``) reads the next one's first
+positions, and the end of the first one's stored text analysed again. Facet counts over
+all matches are one ``bincount``.
 
 Whoosh keeps what it does well here: the analyzer, segment files and stored fields; it
 never evaluates a query. The per-generation arrays (text lengths, source of each
