@@ -284,8 +284,11 @@ def _across(engine: Engine, strict: Plan, pairs: _Pairs | None, unit_results,
         return empty, np.zeros(0), empty, step
     keep = ~np.isin(pairs.first, phrase_hits) & ~np.isin(pairs.first + 1, phrase_hits)
     first = engine.across(phrase, pairs.first[keep])
-    if len(first) > 1:  # a passage ends one pair and starts the next: the first pair
-        first = first[np.concatenate([[True], first[1:] != first[:-1] + 1])]
+    chosen: list[int] = []  # a passage that ends one pair and starts the next: the first
+    for docnum in first.tolist():
+        if not chosen or docnum != chosen[-1] + 1:
+            chosen.append(docnum)
+    first = np.array(chosen, dtype=np.int64)
     return first, pairs.scores[np.searchsorted(pairs.first, first)], first + 1, step
 
 

@@ -86,3 +86,14 @@ def test_engine_across_reads_the_cut_from_positions(index):
     others = engine.documents_of("gap.txt") + engine.documents_of("late.txt")
     firsts = np.array(sorted(crossing[:1] + others[:1]), dtype=np.int64)
     assert engine.across(plan.phrase, firsts).tolist() == crossing[:1]
+
+
+def test_a_passage_is_in_one_phrase_pair_at_most(tmp_path):
+    # ... حلب | الشرقية ... حلب | الشرقية ... حلب | الشرقية: three breaks, two pairs.
+    ends = [f"{BEFORE} مدينة حلب", f"الشرقية {AFTER} مدينة حلب", f"الشرقية {BEFORE} مدينة حلب",
+            f"الشرقية {AFTER}"]
+    index = Index.build(write_corpus(tmp_path / "corpus", {"aleppo.txt": ".\n\n".join(ends)}),
+                        tmp_path / "index")
+    hits = index.search("حلب الشرقية").hits
+    assert [(h.passage, h.step) for h in hits] == [(1, "phrase"), (3, "phrase")]
+    assert len({h.id for h in hits}) == 2
