@@ -11,8 +11,10 @@ that ``spelling.compatible`` accepts; a word typed with marks adds one bonus to 
 passages with a vocalised written form its marks agree with. Phrases and proximity read
 the text field's positions: under ``exact`` they hold in the passages that have a
 compatible written form of each word (checked per passage, not per position); they
-intersect the passages first, then read positions for those passages only. Facet counts
-over all matches are one ``bincount``.
+intersect the passages first, then read positions for those passages only; a phrase
+that runs from one passage into the next (``Engine.across``) reads the next one's first
+positions, and the end of the first one's stored text analysed again. Facet counts over
+all matches are one ``bincount``.
 
 Whoosh keeps what it does well here: the analyzer, segment files and stored fields; it
 never evaluates a query. The per-generation arrays (text lengths, source of each
@@ -200,6 +202,78 @@ class Engine:
                 return _EMPTY[0]
             candidates = _distinct(common // _STRIDE)
         return candidates
+
+    def across(self, node: "plan.Phrase", firsts: np.ndarray) -> np.ndarray:
+        """The passages of ``firsts`` (sorted; each one's next passage is the same
+        file's next) where the phrase runs from the passage's end into the next one's
+        start: for some cut k, its first k groups are the passage's last k words and the
+        others the next passage's first words. Positions count from 0 in each passage,
+        so the next passage's side is read off its positions; the passage's own side
+        must end at its last position, which the postings do not hold: the few passages
+        where the groups line up have the end of their stored text analysed again
+        (``_ends_with``)."""
+        count = len(node.parts)
+        if count < 2 or not len(firsts):
+            return _EMPTY[0]
+        # The last group always stands in the next passage, among its first words:
+        # the pairs where it does not are dropped before any other position is read.
+        last = [self.positions(form, firsts + 1) for form in node.parts[-1].forms]
+        firsts = _distinct(np.concatenate([docs[positions < count - 1] - 1
+                                           for docs, positions in last] or [_EMPTY[0]]))
+        if not len(firsts):
+            return _EMPTY[0]
+        read = np.union1d(firsts, firsts + 1)
+        occurrences = []  # per group: (passages, positions), every form together
+        for part in node.parts:
+            found = [self.positions(form, read) for form in part.forms]
+            docs = np.concatenate([d for d, _ in found]) if found else _EMPTY[0]
+            positions = np.concatenate([p for _, p in found]).astype(np.int64) \
+                if found else _EMPTY[0]
+            occurrences.append((docs.astype(np.int64), positions))
+        found = set()
+        for cut in range(1, count):
+            # The next passage: group j (j >= cut) at position j - cut.
+            lined = firsts
+            for j in range(cut, count):
+                docs, positions = occurrences[j]
+                lined = np.intersect1d(lined, docs[positions == j - cut] - 1)
+                if not len(lined):
+                    break
+            # This passage: groups 0 .. cut-1 side by side somewhere.
+            starts = None
+            for j in range(cut if len(lined) else 0):
+                docs, positions = occurrences[j]
+                keep = np.isin(docs, lined) & (positions >= j)
+                keys = np.unique(docs[keep] * _STRIDE + positions[keep] - j)
+                starts = keys if starts is None else np.intersect1d(starts, keys)
+            if starts is None:
+                continue
+            for docnum in np.unique(starts // _STRIDE).tolist():
+                if docnum not in found and self._ends_with(docnum, node.parts[:cut]):
+                    found.add(docnum)
+        return np.array(sorted(found), dtype=np.int64)
+
+    def _ends_with(self, docnum: int, parts) -> bool:
+        """Whether passage ``docnum``'s last words are ``parts`` (word groups), in this
+        order: the end of its stored text analysed as it was indexed (a longer end if
+        too few words are in it: stop words leave no position)."""
+        analyzer = self._reader.schema[self.fieldname].analyzer
+        text = self.stored_fields(docnum).get(self.fieldname) or ""
+        size = 16 * len(parts)
+        while True:
+            tail = text
+            if size < len(text):  # from a space: not from inside a word
+                tail = text[-size:]
+                tail = tail[next((i for i, c in enumerate(tail) if c.isspace()), len(tail)):]
+            words: dict[int, set[str]] = {}  # position -> index terms (readings share one)
+            for token in analyzer(tail, positions=True, mode="index"):
+                words.setdefault(token.pos, set()).add(token.text)
+            if len(words) >= len(parts) or tail is text:
+                break
+            size *= 4
+        last = [words[position] for position in sorted(words)[-len(parts):]]
+        return len(last) == len(parts) and all(
+            terms & set(part.forms) for terms, part in zip(last, parts))
 
     # -- evaluation ----------------------------------------------------------------
 

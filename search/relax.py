@@ -4,7 +4,11 @@ A reader types words; a passage holding all of them is the best answer, but a se
 that finds none of those should not end on an empty page. The steps, in rank order
 (each passage is ranked in the first step it reaches, and within a step by score):
 
-1. ``phrase``: the words side by side, as typed (a query of plain words);
+1. ``phrase``: the words side by side, as typed (a query of plain words), in one passage
+   or running from the end of one passage into the start of the next of the same file
+   (a span typed from a text that the split cut): that pair is one hit, at its first
+   passage; a quoted phrase across a cut is found the same way, with the passages
+   that hold the quoted phrase;
 2. ``all``: every word in one passage;
 3. ``neighbours``: every word within two neighbouring passages of one file (a text cut
    where the reader's words straddle the cut): the pair is one hit, at its first passage;
@@ -28,7 +32,7 @@ import numpy as np
 
 from .engine import Engine, top
 from .errors import QueryError
-from .plan import Plan
+from .plan import Phrase, Plan
 from .ranking import Ranking
 
 STEPS = ("phrase", "all", "neighbours", "most")
@@ -51,6 +55,9 @@ class Matches:
     #: Passages ranked before the steps, in this order (a question's re-ranked first
     #: passages: ``search.rerank``).
     first: tuple[int, ...] = ()
+    #: First passages of the pairs where the phrase runs across the break (they lack
+    #: nothing, though neither passage holds a quoted phrase alone).
+    across: frozenset = frozenset()
 
     def ranked(self, count: int, source_of=None) -> list[tuple[int, float, str]]:
         """The ``count`` best (passage, score, step): ``first``, then by step, then score,
@@ -88,7 +95,8 @@ class Matches:
         kept = set(ids.tolist())
         return Matches(ids, self.scores[keep], self.steps[keep],
                        {a: b for a, b in self.partner.items() if a in kept},
-                       self.units, self.unit_texts, tuple(d for d in self.first if d in kept))
+                       self.units, self.unit_texts, tuple(d for d in self.first if d in kept),
+                       self.across & kept)
 
     def reordered(self, entries: list[tuple[int, float, str]]) -> "Matches":
         """These matches with ``entries`` (passage, score, step) ranked first, in that
@@ -109,6 +117,8 @@ class Matches:
     def missing(self, docnum: int) -> tuple[str, ...]:
         """The required words (as typed) that passage ``docnum``, with its neighbour if it
         was found as a pair, lacks."""
+        if docnum in self.across:
+            return ()
         passages = [docnum] + ([self.partner[docnum]] if docnum in self.partner else [])
         return tuple(text for ids, text in zip(self.units, self.unit_texts)
                      if not any(_holds(ids, p) for p in passages))
@@ -145,6 +155,7 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
     units = tuple(ids for ids, _ in unit_results)
     parts_ids, parts_scores, parts_steps = [], [], []
     partner: dict[int, int] = {}
+    crossing = neighbours = None  # their places in parts_ids
     if match in ("auto", "all"):
         ids, scores = engine.evaluate(strict.node, ranking, memo=memo)
         steps = np.full(len(ids), ALL, dtype=np.int64)
@@ -153,25 +164,44 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
         parts_ids.append(ids)
         parts_scores.append(scores)
         parts_steps.append(steps)
+    pairs = None  # neighbouring passages that hold every unit between them
     if match == "auto" and 1 < len(strict.units) <= MAX_UNITS:
-        pairs, pair_scores, second = _neighbours(engine, strict, unit_results, ranking, memo)
-        taken = parts_ids[0]
-        keep = ~np.isin(pairs, taken) & ~np.isin(second, taken)
-        pairs, pair_scores, second = pairs[keep], pair_scores[keep], second[keep]
-        partner = dict(zip(pairs.tolist(), second.tolist()))
-        parts_ids.append(pairs)
+        pairs = _pairs(engine, strict, unit_results, ranking, memo)
+    if match == "auto":
+        first, pair_scores, second, step = _across(
+            engine, strict, pairs, unit_results, ranking, memo,
+            parts_ids[0][parts_steps[0] == PHRASE])
+        if len(first):
+            inside = np.isin(parts_ids[0], np.concatenate([first, second]))
+            parts_ids[0], parts_scores[0], parts_steps[0] = (
+                parts_ids[0][~inside], parts_scores[0][~inside], parts_steps[0][~inside])
+            partner.update(zip(first.tolist(), second.tolist()))
+            crossing = len(parts_ids)
+            parts_ids.append(first)
+            parts_scores.append(pair_scores)
+            parts_steps.append(np.full(len(first), step, dtype=np.int64))
+    if pairs is not None:
+        first, pair_scores, second = _neighbours(pairs)
+        taken = np.concatenate(parts_ids + [np.array(list(partner.values()), dtype=np.int64)])
+        keep = ~np.isin(first, taken) & ~np.isin(second, taken)
+        first, pair_scores, second = first[keep], pair_scores[keep], second[keep]
+        partner.update(zip(first.tolist(), second.tolist()))
+        neighbours = len(parts_ids)
+        parts_ids.append(first)
         parts_scores.append(pair_scores)
-        parts_steps.append(np.full(len(pairs), NEIGHBOURS, dtype=np.int64))
+        parts_steps.append(np.full(len(first), NEIGHBOURS, dtype=np.int64))
     if match in ("auto", "any") and loose is not None:
         ids, scores = engine.evaluate(loose.node, ranking, memo=memo)
         if match == "auto":
             # One relevance score for every step, the question reading's (roots, frame
             # words left out): steps order the passages, scores order them within one.
             parts_scores[0] = _rescored(parts_ids[0], parts_scores[0], ids, scores)
-            if len(parts_ids) > 1:
-                second = np.array([partner[p] for p in parts_ids[1].tolist()], dtype=np.int64)
-                parts_scores[1] = (_rescored(parts_ids[1], parts_scores[1] * 0, ids, scores)
-                                   + _rescored(second, np.zeros(len(second)), ids, scores))
+            for place in (crossing, neighbours):
+                if place is not None:
+                    # A neighbours pair reads 0 where the question reading finds neither.
+                    fallback = parts_scores[place] * (place == crossing)
+                    parts_scores[place] = _pair_rescored(parts_ids[place], fallback, partner,
+                                                         ids, scores)
         if parts_ids:
             taken = np.concatenate(parts_ids + [np.array(list(partner.values()), dtype=np.int64)])
             keep = ~np.isin(ids, taken)
@@ -185,7 +215,21 @@ def find(engine: Engine, strict: Plan, loose: Plan | None, match: str,
     ids = np.concatenate(parts_ids)
     order = np.argsort(ids, kind="stable")
     return Matches(ids[order], np.concatenate(parts_scores)[order],
-                   np.concatenate(parts_steps)[order], partner, units, strict.unit_texts)
+                   np.concatenate(parts_steps)[order], partner, units, strict.unit_texts,
+                   across=frozenset(parts_ids[crossing].tolist()) if crossing is not None
+                   else frozenset())
+
+
+def _pair_rescored(first: np.ndarray, fallback: np.ndarray, partner: dict, ids: np.ndarray,
+                   scores: np.ndarray) -> np.ndarray:
+    """Pairs' scores among (``ids``, ``scores``): the sum of their two passages' (0 for
+    one absent), ``fallback`` where both are (a quoted phrase's reading finds neither
+    passage of a pair it runs across)."""
+    second = np.array([partner[p] for p in first.tolist()], dtype=np.int64)
+    absent = np.full(len(first), np.nan)
+    one, two = _rescored(first, absent, ids, scores), _rescored(second, absent, ids, scores)
+    return np.where(np.isnan(one) & np.isnan(two), fallback,
+                    np.nan_to_num(one) + np.nan_to_num(two))
 
 
 def _rescored(targets: np.ndarray, fallback: np.ndarray, ids: np.ndarray,
@@ -198,12 +242,22 @@ def _rescored(targets: np.ndarray, fallback: np.ndarray, ids: np.ndarray,
     return np.where(found, scores[at], fallback)
 
 
-def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking, memo=None):
-    """(first passages, scores, second passages) of neighbouring pairs of passages of one
-    file that hold every word between them, neither alone; excluded words rule a pair
-    out if either passage has them."""
+@dataclass(frozen=True)
+class _Pairs:
+    """Neighbouring passages of one file that hold every unit between them: what both
+    kinds of pair (a phrase across the break, words across it) are chosen from."""
+
+    first: np.ndarray    # the first passage of each pair, ascending (the second is next)
+    full: np.ndarray     # two rows: whether the first, the second passage holds every unit
+    scores: np.ndarray   # per pair: the sum of its passages' unit and optional scores
+
+
+def _pairs(engine: Engine, strict: Plan, unit_results, ranking: Ranking, memo=None) -> _Pairs:
+    """The pairs of live passages of one file, the second next to the first, that hold
+    every unit of ``unit_results`` between them; excluded words rule a pair out if
+    either passage has them."""
     size = len(engine.columns.live)
-    cover = np.zeros(size + 1, dtype=np.uint64)
+    cover = np.zeros(size + 1, dtype=np.uint64)  # the units each passage holds, a bit each
     summed = np.zeros(size + 1, dtype=np.float64)
     for number, (ids, scores) in enumerate(unit_results):
         cover[ids] |= np.uint64(1 << number)
@@ -211,21 +265,53 @@ def _neighbours(engine: Engine, strict: Plan, unit_results, ranking: Ranking, me
     for node in strict.optional:
         ids, scores = engine.evaluate(node, ranking, memo=memo)
         summed[ids] += scores
-    full = np.uint64((1 << len(unit_results)) - 1)
-    candidates = np.flatnonzero(cover[:-1])
-    if not len(candidates):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, np.zeros(0), empty
-    nxt = candidates + 1
+    every = np.uint64((1 << len(unit_results)) - 1)
+    first = np.flatnonzero(cover[:-1])
+    first = first[first + 1 < size]
+    second = first + 1
     source_of, live = engine.columns.source_of, engine.columns.live
-    inside = nxt < size
-    candidates, nxt = candidates[inside], nxt[inside]
-    pair = ((cover[candidates] | cover[nxt]) == full) & (cover[candidates] != full) \
-        & (cover[nxt] != full) & (source_of[candidates] == source_of[nxt]) \
-        & live[candidates] & live[nxt]
-    first, second = candidates[pair], nxt[pair]
+    first = first[((cover[first] | cover[second]) == every) & live[first] & live[second]
+                  & (source_of[first] == source_of[second])]
     if strict.exclude is not None and len(first):
         excluded, _ = engine.evaluate(strict.exclude, ranking, memo=memo)
-        keep = ~np.isin(first, excluded) & ~np.isin(second, excluded)
-        first, second = first[keep], second[keep]
-    return first.astype(np.int64), summed[first] + summed[second], second.astype(np.int64)
+        first = first[~np.isin(first, excluded) & ~np.isin(first + 1, excluded)]
+    first = first.astype(np.int64)
+    return _Pairs(first, np.stack([cover[first] == every, cover[first + 1] == every]),
+                  summed[first] + summed[first + 1])
+
+
+def _across(engine: Engine, strict: Plan, pairs: _Pairs | None, unit_results,
+            ranking: Ranking, memo, phrase_hits: np.ndarray):
+    """(first passages, scores, second passages, step) of the pairs of neighbouring
+    passages of one file where the query's phrase runs across the break, as typed: the
+    end of the first passage and the start of the second (``Engine.across``). A query of
+    plain words ranks these with the phrase step; a query that is one quoted phrase
+    with the passages holding that phrase (the all step), since a reader who pastes
+    text in quotes means it as much as one who does not. Only pairs that hold every word
+    between them (``pairs``: None for a query of too few or too many), neither being a
+    phrase hit alone, have their positions read; a passage is in one pair at most (the
+    earlier)."""
+    empty = np.zeros(0, dtype=np.int64)
+    phrase, step = strict.phrase, PHRASE
+    if phrase is None and len(unit_results) == 1 and isinstance(strict.units[0], Phrase) \
+            and len(strict.units[0].parts) <= MAX_UNITS:
+        phrase, step = strict.units[0], ALL
+        pairs = _pairs(engine, strict, [engine.evaluate(part, ranking, memo=memo)
+                                        for part in phrase.parts], ranking, memo)
+    if phrase is None or pairs is None:
+        return empty, np.zeros(0), empty, step
+    keep = ~np.isin(pairs.first, phrase_hits) & ~np.isin(pairs.first + 1, phrase_hits)
+    first = engine.across(phrase, pairs.first[keep])
+    chosen: list[int] = []  # a passage that ends one pair and starts the next: the first
+    for docnum in first.tolist():
+        if not chosen or docnum != chosen[-1] + 1:
+            chosen.append(docnum)
+    first = np.array(chosen, dtype=np.int64)
+    return first, pairs.scores[np.searchsorted(pairs.first, first)], first + 1, step
+
+
+def _neighbours(pairs: _Pairs):
+    """(first passages, scores, second passages) of the ``pairs`` whose words straddle
+    the break: neither passage holds them all alone."""
+    keep = ~pairs.full[0] & ~pairs.full[1]
+    return pairs.first[keep], pairs.scores[keep], pairs.first[keep] + 1
