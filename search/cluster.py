@@ -48,6 +48,7 @@ from .errors import SearchError, UnknownSourceError
 from .index import FACET_LIMIT, SORTS, Index
 from .ranking import DEFAULT, Ranking
 from .explain import searched_query
+from .spelling import exact_options, in_order
 from .results import FacetCount, SearchResult
 
 MANIFEST = "cluster.json"
@@ -106,8 +107,9 @@ def _shard(index_dir: str, number: int, generation: str) -> Index:
     return index
 
 
-def _statistics_task(index_dir, number, generation, query, match, ranking):
-    return _shard(index_dir, number, generation).query_statistics(query, match, ranking)
+def _statistics_task(index_dir, number, generation, query, match, ranking, exact):
+    return _shard(index_dir, number, generation).query_statistics(query, match, ranking,
+                                                                  exact)
 
 
 def _answer_task(index_dir, number, generation, *args):
@@ -372,12 +374,11 @@ class ClusterIndex:
         totals, facets and pages (matching that relaxes, reading order, one hit per
         file, folders), but no did-you-mean suggestion and so no search on a
         correction; related words (``Ranking.related_weight``, off by default) are
-        refused, and so are ``exact`` options and ``by="root"``. ``explain``: each hit's
-        matches, as one index gives them."""
+        refused, and so is ``by="root"``. ``exact`` and ``explain`` as on one index."""
         started = time.perf_counter()
-        for feature, asked in (("exact", bool(exact)), ("by=root", by != "word")):
-            if asked:
-                raise SearchError("cluster_unsupported", feature=feature)
+        if by != "word":
+            raise SearchError("cluster_unsupported", feature="by=root")
+        exact = exact_options(exact)
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if not isinstance(page, int) or page < 1:
@@ -393,9 +394,9 @@ class ClusterIndex:
         if unknown:
             raise UnknownSourceError("unknown_source", source=unknown[0])
         folders = tuple(dict.fromkeys(folders or ()))
-        strict, loose, average = self._plans(query, match, sources, ranking, manifest)
+        strict, loose, average = self._plans(query, match, sources, ranking, manifest, exact)
         answers = self._each(_answer_task, strict, loose, match, page * per_page, average,
-                             ranking, sort, collapse, folders, facet_limit, query, explain,
+                             ranking, sort, collapse, folders, facet_limit, query, explain, exact,
                              manifest=manifest)
         counts, facet_total = sharding.merge_facets(answers, facet_limit, strict.sources,
                                                     folders)
@@ -424,20 +425,22 @@ class ClusterIndex:
             collapsed_total=sum(a["collapsed"] for a in answers) if collapse else None,
             folder_facets=tuple(FacetCount(value, count, value in folders) for value, count
                                 in sharding.folder_counts(answers, strict.sources).items()),
-            folders=folders)
+            folders=folders, exact=in_order(exact))
 
-    def _plans(self, query: str, match: str, sources, ranking: Ranking, manifest: dict):
+    def _plans(self, query: str, match: str, sources, ranking: Ranking, manifest: dict,
+               exact: frozenset[str] = frozenset()):
         """(strict plan, loose plan, average text length) of a query over every shard:
         a round of statistics, or the plans made for the same query on the same
         generation (they depend on nothing else), so a repeated query is one round."""
-        key = (manifest["version"], query, match, sources, ranking)
+        key = (manifest["version"], query, match, sources, ranking, exact)
         with self._plans_lock:
             found = self._plan_cache.get(key)
             if found is not None:
                 self._plan_cache.move_to_end(key)
                 return found
-        statistics = self._each(_statistics_task, query, match, ranking, manifest=manifest)
-        found = sharding.plans(query, match, statistics, sources, ranking)
+        statistics = self._each(_statistics_task, query, match, ranking, exact,
+                                manifest=manifest)
+        found = sharding.plans(query, match, statistics, sources, ranking, exact)
         with self._plans_lock:
             self._plan_cache[key] = found
             while len(self._plan_cache) > PLAN_CACHE:

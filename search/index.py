@@ -490,7 +490,8 @@ class Index:
     # it asks of a shard.
 
     def query_statistics(self, query: str, match: str = "all",
-                         ranking: Ranking | None = None) -> dict:
+                         ranking: Ranking | None = None,
+                         exact: frozenset[str] = frozenset()) -> dict:
         """What planning ``query`` for ``match`` (``relax.plans``) reads from this
         index's vocabulary (``shards.RecordingVocabulary``), its passage count (deleted
         ones too, as IDFs count them) and their total text length."""
@@ -503,7 +504,7 @@ class Index:
         groups = StemGroups(vocabulary, stemmer=current.stemmer, ranking=ranking)
         relax.plans(lambda reading, relate=False: plan_on(
             current.field, vocabulary, groups, query, reading, (), ranking, relate,
-            frame_words(current.stemmer)), match)
+            frame_words(current.stemmer), exact=exact), match)
         count = vocabulary.doc_count_all()
         return {**vocabulary.notes(), "doc_count": count,
                 "length": round(engine.average_length * count),
@@ -513,14 +514,14 @@ class Index:
                      average_length: float, ranking: Ranking | None = None,
                      sort: str = "relevance", collapse: bool = False, folders=(),
                      facet_limit: int | None = FACET_LIMIT, query: str = "",
-                     explain: bool = True) -> dict:
+                     explain: bool = True, exact: frozenset[str] = frozenset()) -> dict:
         """Plans made elsewhere, answered here as ``search`` answers: every step of
         ``relax.find`` scored with the whole collection's ``average_length``, then the
         first ``count`` hits in ``sort`` order (one per file with ``collapse``), in
         ``strict.sources`` and ``folders``. With them: the matches per source (before
         any filter), the step totals, which required words some passage holds, and the
-        titles of the sources a facet may show. ``query`` as typed and ``explain``: each
-        hit's matches, as ``search`` gives them."""
+        titles of the sources a facet may show. ``query`` as typed, ``explain`` and
+        ``exact``: each hit's marks and matches, as ``search`` gives them."""
         from .shards import CollectionEngine
 
         current, _local = self._thread()
@@ -537,7 +538,8 @@ class Index:
         found = _narrowed(found, in_folders, in_sources)
         listed, more, collapsed = _listing(engine, found, sort, collapse, count)
         highlight = strict.highlight | (loose.highlight if loose is not None else frozenset())
-        explainer = Explainer((strict, loose), query) if explain else None
+        explainer = (Explainer((strict, loose), query, exact=exact)
+                     if explain or exact else None)
         return {"total": len(found.ids), "steps": found.step_totals(),
                 "held": [bool(len(ids)) for ids in found.units],
                 "by_source": per_source, "collapsed": collapsed,

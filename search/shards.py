@@ -141,7 +141,8 @@ def frame_words(stemmer: str) -> frozenset[str]:
 
 
 def plans(query: str, match: str, statistics: list[dict], sources=(),
-          ranking: Ranking = DEFAULT) -> tuple[Plan, Plan | None, float]:
+          ranking: Ranking = DEFAULT, exact: frozenset[str] = frozenset()
+          ) -> tuple[Plan, Plan | None, float]:
     """The plans one index over every shard would make for ``query`` and ``match``
     (``relax.plans``: word groups, weights and IDFs included), and the collection's
     average text length."""
@@ -152,7 +153,7 @@ def plans(query: str, match: str, statistics: list[dict], sources=(),
     groups = StemGroups(vocabulary, stemmer=stemmer, ranking=ranking)
     strict, loose = relax.plans(lambda reading, relate=False: plan_on(
         _text_field(), vocabulary, groups, query, reading, sources, ranking, relate,
-        frame_words(stemmer)), match)
+        frame_words(stemmer), exact=exact), match)
     count = vocabulary.doc_count_all()
     return strict, loose, sum(s["length"] for s in statistics) / (count or 1)
 

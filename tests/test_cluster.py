@@ -161,11 +161,22 @@ def test_bad_queries_fail_as_on_one_index(indexes):
 
 def test_what_a_cluster_cannot_answer_it_refuses_by_name(indexes):
     _single, sharded = indexes
-    for options, feature in (({"exact": "hamza"}, "exact"), ({"by": "root"}, "by=root")):
-        with pytest.raises(SearchError) as refused:
-            sharded.search("الدفاع", **options)
-        assert refused.value.code == "cluster_unsupported"
-        assert feature in str(refused.value)
+    with pytest.raises(SearchError) as refused:
+        sharded.search("الدفاع", by="root")
+    assert refused.value.code == "cluster_unsupported"
+    assert "by=root" in str(refused.value)
+
+
+@pytest.mark.parametrize("query, exact", [("الأسد", "hamza"), ("الاسد", "hamza"),
+                                          ("وزارة الدفاع", "ta_marbuta,form"),
+                                          ("الدِّفَاعِ", ""), ("الدِّفَاعِ", "diacritics")])
+def test_exact_options_and_marks_are_exactly_one_index(indexes, query, exact):
+    single, sharded = indexes
+    one, shards = single.search(query, exact=exact), sharded.search(query, exact=exact)
+    assert one.total > 0 and _same(one, shards)
+    assert shards.exact == one.exact
+    if query == "الأسد":  # the sample corpus also writes الاسد: hamza narrows
+        assert one.total < single.search(query).total
 
 
 def test_documents_and_completions_come_from_the_shards(indexes):
