@@ -27,6 +27,13 @@ from search.passages import UndecodableFileError, decode_bytes, read_passages, s
 from search.splitter import MAX_WORDS
 from web import create_app
 
+# Hypothesis warns when the global random module's state moves while it draws an example.
+# Our strategies never use it, but threads that outlive other tests (a Dask client's, the
+# browser tests' server) or the library's own (did-you-mean's vocabulary, built aside) may
+# touch it at that moment: the warning then says nothing about this module's tests.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies")
+
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
