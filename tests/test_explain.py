@@ -295,7 +295,9 @@ def test_page_shows_why_and_keeps_the_root_choice_in_links(client):
     assert 'name="by" value="root" checked' in html
     assert "by=root" in html.split('class="pagination"', 1)[1]  # page links keep it
     assert "by=root" in html.split('class="hit-title"', 1)[1].split("</a>", 1)[0]  # documents
-    assert html.count('<input type="hidden" name="by" value="root">') == 4  # the other forms
+    # every form but the box (which has the choice itself): narrow, per page, sort,
+    # match and the exact options
+    assert html.count('<input type="hidden" name="by" value="root">') == 5
     plain = client.get("/", query_string={"q": "سوريا"}).get_data(as_text=True)
     assert 'name="by" value="word" checked' in plain and "by=root" not in plain
 

@@ -680,6 +680,19 @@ def test_per_page_choice_keeps_query_and_filters(client, sample_index):
     assert body["per_page"] == 20
 
 
+def test_every_form_of_the_results_page_keeps_the_whole_search(client, sample_index):
+    state = {"q": MANY, "match": "all", "sort": "order", "collapse": "1", "per_page": 20,
+             "exact": "hamza", "by": "root"}
+    html = client.get("/", query_string=state).get_data(as_text=True)
+    for form, sets in (("exact-form", {"exact"}), ("within-form", set()),
+                       ("per-page-form", {"per_page"}), ("sort-form", {"sort", "collapse"}),
+                       ("match-form", {"match"})):
+        (found,) = re.findall(rf'<form class="{form}".*?</form>', html, re.S)
+        kept = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', found))
+        assert kept == {name: str(value) for name, value in state.items()
+                        if name not in sets}, form
+
+
 def test_search_within_results_adds_words_to_the_query(client, sample_index):
     source = sample_index.search(MANY).facets[0].value
     response = client.get("/", query_string={"q": MANY, "within": "روسيا", "source": source,

@@ -608,5 +608,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(marks_only)
     app.add_template_global(hit_label)
     app.add_template_global(doc_url)
+    app.add_template_global(search_params)
     app.add_template_global(messages.arabic, "message")
     app.add_template_filter(messages.reason, "reason")
