@@ -45,7 +45,7 @@ from pathlib import Path
 from . import relax, storage, writer
 from . import shards as sharding
 from .errors import SearchError, UnknownSourceError
-from .index import FACET_LIMIT, SORTS, Index
+from .index import FACET_LIMIT, Index, check_listing
 from .ranking import DEFAULT, Ranking
 from .explain import searched_query
 from .spelling import exact_options, in_order
@@ -379,12 +379,7 @@ class ClusterIndex:
         if by != "word":
             raise SearchError("cluster_unsupported", feature="by=root")
         exact = exact_options(exact)
-        if sort not in SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        if not isinstance(page, int) or page < 1:
-            raise ValueError("page must be a positive integer")
-        if not isinstance(per_page, int) or per_page < 1:
-            raise ValueError("per_page must be a positive integer")
+        check_listing(sort, page, per_page)
         ranking = ranking or self.ranking
         if ranking.related_weight > 0:
             raise SearchError("cluster_unsupported", feature="related words")

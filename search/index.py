@@ -22,12 +22,11 @@ from whoosh import index as windex
 
 from . import relax, rerank, storage, writer
 from .analysis import default_stopwords
-from .arabic import normalize
 from .engine import Engine
 from .explain import Explainer, searched_query
 from .errors import QueryError, SearchError, UnknownSourceError
 from .plan import Plan, Planner
-from .query import BY, by_root, parse, plain_words, question_frame_words
+from .query import BY, parse, plain_words, question_frame_words
 from .ranking import DEFAULT, Ranking
 from .related import RelatedWords
 from .results import FacetCount, Hit, SearchResult
@@ -292,12 +291,7 @@ class Index:
         typed: ``{"diacritics"}`` finds only vocalisations its marks agree with,
         ``{"hamza"}`` only its hamza seats, ``{"form"}`` no other stem or clitic."""
         started = time.perf_counter()
-        if sort not in SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        if not isinstance(page, int) or page < 1:
-            raise ValueError("page must be a positive integer")
-        if not isinstance(per_page, int) or per_page < 1:
-            raise ValueError("per_page must be a positive integer")
+        check_listing(sort, page, per_page)
         exact = exact_options(exact)
         current, local = self._thread()
         ranking = ranking or self.ranking
@@ -612,13 +606,6 @@ class Index:
         return sorted(found, key=lambda row: (-row[1], row[0]))
 
 
-def _common_spellings(clauses) -> frozenset[str]:
-    """The texts of the query's common words (searched as themselves, not by root)."""
-    common = default_stopwords()
-    return frozenset(clause.text for group in clauses for clause in group
-                     if normalize(clause.text) in common)
-
-
 def plan_on(field, vocabulary, groups: StemGroups, query: str, match: str, sources=(),
             ranking: Ranking = DEFAULT, relate: bool = False, frame_words=frozenset(),
             root_groups=None, related=None, exact: frozenset[str] = frozenset(),
@@ -638,12 +625,20 @@ def plan_on(field, vocabulary, groups: StemGroups, query: str, match: str, sourc
         clauses, ignore = parse(query), frozenset()
     else:
         raise ValueError(f"match must be 'all' or 'any', not {match!r}")
-    if by == "root":
-        clauses = by_root(clauses, keep=_common_spellings(clauses))
     planner = Planner(field, vocabulary, groups, ranking, root_groups=root_groups,
                       ignore=ignore, common=default_stopwords(), related=related)
     return planner.plan(clauses, match=match, sources=tuple(sources), relate=relate,
-                        exact=exact)
+                        exact=exact, by=by)
+
+
+def check_listing(sort: str, page: int, per_page: int) -> None:
+    """Refuse a listing ``search`` cannot make (one index's or a cluster's)."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if not isinstance(page, int) or page < 1:
+        raise ValueError("page must be a positive integer")
+    if not isinstance(per_page, int) or per_page < 1:
+        raise ValueError("per_page must be a positive integer")
 
 
 def _narrowed(found: relax.Matches, *masks) -> relax.Matches:

@@ -183,13 +183,17 @@ class Planner:
         self.doc_count = vocabulary.doc_count_all()
 
     def plan(self, groups: list[list[Clause]], match: str = "all", sources=(),
-             relate: bool = False, exact: frozenset[str] = frozenset()) -> Plan:
+             relate: bool = False, exact: frozenset[str] = frozenset(),
+             by: str = "word") -> Plan:
         """AND of the parser's groups (``match="all"``), or OR (``"any"``: ranked by how
         many and how rare the words found are, for questions in natural language).
         Each group is an OR of clauses; negated clauses exclude. ``relate``: a word
         found nowhere stands for its related forms (``Plan.related``). ``exact``: what
         each word must keep as typed (``spelling.EXACT``); roots and related words,
-        which are other words, are then left out."""
+        which are other words, are then left out. ``by="root"``: every plain word is
+        searched by its root (``_by_root``)."""
+        if by == "root":
+            groups = self._by_root(groups)
         state = _State(with_roots=match == "any" and self.root_groups is not None
                        and not exact, relate=relate and not exact, question=match == "any",
                        exact=exact)
@@ -281,6 +285,17 @@ class Planner:
             return NOTHING, False
         content = [node for node, common in parts if not common]
         return (All(tuple(content or nodes)), not content)
+
+    def _by_root(self, groups: list[list[Clause]]) -> list[list[Clause]]:
+        """The parsed query with every plain word searched by its root (as ``root:word``)
+        but common words (a root of في means nothing); phrases, prefixes and exclusions
+        stay as they are."""
+        def common(text: str) -> bool:
+            readings = self._readings(text)
+            return bool(readings) and self._common(readings[0][1])
+
+        return [[Clause(c.text, "root") if c.kind == "word" and not c.negated
+                 and not common(c.text) else c for c in group] for group in groups]
 
     def _common(self, words: list[str]) -> bool:
         """A common word, bare or after a conjunction (وثم, فله: a conjunction does not

@@ -218,18 +218,6 @@ def _bare_clause(token: str) -> Clause | None:
 BY = ("word", "root")
 
 
-def by_root(groups: list[list[Clause]], keep=frozenset()) -> list[list[Clause]]:
-    """The parsed query with every plain word searched by its root (as ``root:word``),
-    but the words whose text is in ``keep`` (common words: a root of في means nothing).
-    Phrases, prefixes and exclusions stay as they are.
-
-    >>> by_root(parse("الصابرين في"), keep={"في"})[0]
-    [Clause(text='الصابرين', kind='root', negated=False, distance=0)]
-    """
-    return [[Clause(c.text, "root") if c.kind == "word" and not c.negated and c.text not in keep
-             else c for c in group] for group in groups]
-
-
 def plain_words(text: str) -> str:
     """A question in natural language, with the query syntax taken out of it: quotes,
     a leading ``-`` and ``*`` are punctuation there, not operators.
