@@ -21,6 +21,17 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+def index_of_texts(texts, folder: Path, **options):
+    """An index of one passage a text (``p1.txt``, ``p2.txt`` ...), built straight from
+    the passages (``Index.build_from_passages``; ``options``: ``roots=True`` ...)."""
+    from search import Index
+    from search.passages import Passage
+
+    passages = [Passage(source=f"p{n}.txt", number=1, text=text, start=0, end=len(text),
+                        title=None) for n, text in enumerate(texts, 1)]
+    return Index.build_from_passages(passages, folder, **options)
+
+
 @pytest.fixture(scope="session")
 def sample_corpus() -> Path:
     return SAMPLE_CORPUS

@@ -7,9 +7,10 @@ import pytest
 
 from search import Index, related
 from search.arabic import normalize
-from search.passages import Passage
 from search.ranking import Ranking
 from search.variants import stem_of
+
+from conftest import index_of_texts
 
 TEXTS = [
     "الصبر على البلاء خير",
@@ -25,10 +26,8 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def made_up(tmp_path_factory):
-    passages = [Passage(source=f"p{n}.txt", number=1, text=text, start=0, end=len(text),
-                        title=None) for n, text in enumerate(TEXTS, 1)]
     folder = tmp_path_factory.mktemp("related") / "index"
-    index = Index.build_from_passages(passages, folder)
+    index = index_of_texts(TEXTS, folder)
     yield folder, index
     index.close()
 

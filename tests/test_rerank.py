@@ -11,6 +11,8 @@ from search.errors import SearchError
 from search.passages import Passage
 from search.ranking import Ranking
 
+from conftest import index_of_texts
+
 TEXTS = [
     "الصبر على البلاء خير للمؤمنين",
     "الصبر خير والشكر خير",
@@ -22,10 +24,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def made_up(tmp_path_factory):
-    passages = [Passage(source=f"p{n}.txt", number=1, text=text, start=0, end=len(text),
-                        title=None) for n, text in enumerate(TEXTS, 1)]
-    index = Index.build_from_passages(passages, tmp_path_factory.mktemp("rerank") / "index",
-                                      roots=True)
+    index = index_of_texts(TEXTS, tmp_path_factory.mktemp("rerank") / "index", roots=True)
     yield index
     index.close()
 
