@@ -65,16 +65,20 @@ class Explainer:
         self.original, self.correction = _originals(query, corrected)
         self._reasons: dict[tuple[int, str], tuple[str, ...]] = {}
 
+    def _answered(self, terms) -> int:
+        """The number of the first word searched whose forms hold one of ``terms``."""
+        return min(self.by_term[term] for term in terms if term in self.by_term)
+
     def as_asked(self, text: str, analysed):
         """``analysed`` less the terms of written words whose spelling the exact options
         refuse (a passage found through الأسد under ``exact=hamza`` may also write الاسد:
         neither its snippet nor its matches mark that one)."""
         if not self.exact:
             return analysed
-        by_term, searched, kept = self.by_term, self.terms, []
+        searched, kept = self.terms, []
         for start, end, terms in analysed:
             if not searched.isdisjoint(terms):
-                number = min(by_term[term] for term in terms if term in by_term)
+                number = self._answered(terms)
                 written = text[start:end]
                 accepted = self._accepted.get((number, written))
                 if accepted is None:
@@ -88,12 +92,11 @@ class Explainer:
     def matches(self, text: str, analysed) -> tuple[Match, ...]:
         """``Match`` of each word of ``analysed`` (``snippets.analysed_words(text)``)
         with a term among the forms searched, in text order."""
-        by_term, searched = self.by_term, self.terms
-        found = []
+        searched, found = self.terms, []
         for start, end, terms in analysed:
             if searched.isdisjoint(terms):  # most words: one set operation in C
                 continue
-            number = min(by_term[term] for term in terms if term in by_term)
+            number = self._answered(terms)
             written = text[start:end]
             how = self._reasons.get((number, written))
             if how is None:
