@@ -55,11 +55,15 @@ def main():
                    "(slower to build; an update keeps the index's choice).")
 @click.option("--procs", type=click.IntRange(min=1), default=None,
               help="Writer processes (default: every core, for corpora over 8 MB).")
+@click.option("--commentary", type=click.Path(file_okay=False), default=None,
+              help="A folder of commentary (tafsir, sharh) with the corpus's file names, "
+                   "line n explaining line n: questions also search it (an update keeps it).")
 @click.option("--shards", type=click.IntRange(min=1), default=None,
               help="With --cluster: shards to split the index into (default: the index's, "
                    "or one per worker).")
 @cluster_option
-def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, cluster):
+def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, commentary, shards,
+                  cluster):
     """Index the text files of CORPUS (default: index_data/).
 
     Incremental by default: only new, changed and removed files are re-indexed. The new
@@ -70,6 +74,8 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, clu
     bar = _ProgressBar(stderr)
     if shards and not cluster:
         raise click.ClickException("--shards needs --cluster ADDRESS (the workers build the shards)")
+    if commentary and cluster:
+        raise click.ClickException("--commentary is for one index, not a cluster")
     try:
         if cluster:
             from . import cluster as sharded
@@ -82,11 +88,11 @@ def index_command(corpus, index_dir, rebuild, no_wait, roots, procs, shards, clu
             action = "updated" if not rebuild and exists else "built"
         elif rebuild or not (Path(index_dir) / "current").exists():
             report = writer.build(corpus, index_dir, progress=bar, wait=not no_wait,
-                                  roots=bool(roots), procs=procs)
+                                  roots=bool(roots), procs=procs, commentary=commentary)
             action = "built"
         else:
             report = writer.update(index_dir, corpus, progress=bar, wait=not no_wait,
-                                   roots=roots, procs=procs)
+                                   roots=roots, procs=procs, commentary=commentary)
             action = "updated"
     except SearchError as error:
         bar.finish()
@@ -174,6 +180,8 @@ def _print_result(result) -> None:
                 f"{word.text} ({word.typed}): "
                 + ", ".join(messages.reason(how, "en") for how in word.how)
                 for word in hit.matched_words))
+        if hit.commentary:  # its commentary answers the question too
+            click.echo("   commentary: " + _terminal_snippet(hit.commentary))
     if result.facets:
         click.echo("\nBy source: " + ", ".join(f"{f.value} ({f.count})" for f in result.facets))
 

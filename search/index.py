@@ -29,6 +29,7 @@ from .plan import Plan, Planner
 from .query import BY, parse, plain_words, question_frame_words
 from .ranking import DEFAULT, Ranking
 from .related import RelatedWords
+from .commentary import Commentary, fused as with_commentary
 from .results import FacetCount, Hit, SearchResult
 from .roots import RootGroups, RootTable
 from .snippets import analysed_words, snippet
@@ -75,6 +76,7 @@ class _Generation:
         self.stemmer = meta.get("stemmer", "light")
         self.frame_words = None
         self.related = None  # search.related.RelatedWords, made on first use
+        self.commentary = Commentary.open(folder)  # search.commentary, None without one
         self.titles: dict[str, str | None] = {}
 
 
@@ -179,24 +181,28 @@ class Index:
 
     @classmethod
     def build(cls, corpus_dir, index_dir, progress=None, wait=True, roots: bool = False,
-              procs: int | None = None) -> "Index":
-        """Build an index of ``corpus_dir`` (``writer.build``) and open it."""
-        writer.build(corpus_dir, index_dir, progress, wait, roots, procs)
+              procs: int | None = None, commentary=None) -> "Index":
+        """Build an index of ``corpus_dir`` (``writer.build``; ``commentary``: a folder of
+        commentary aligned line by line, ``search.commentary``) and open it."""
+        writer.build(corpus_dir, index_dir, progress, wait, roots, procs,
+                     commentary=commentary)
         return cls.open(index_dir)
 
     @classmethod
     def build_from_passages(cls, passages, index_dir, corpus_dir=None, stemmer="light",
                             procs: int = 1, roots: bool = False,
-                            ranking: Ranking = DEFAULT) -> "Index":
-        """Index passages made elsewhere (``writer.build_from_passages``) and open it."""
-        writer.build_from_passages(passages, index_dir, corpus_dir, stemmer, procs, roots)
+                            ranking: Ranking = DEFAULT, commentary=None) -> "Index":
+        """Index passages made elsewhere (``writer.build_from_passages``; ``commentary``:
+        (hit id, text) pairs, ``search.commentary``) and open it."""
+        writer.build_from_passages(passages, index_dir, corpus_dir, stemmer, procs, roots,
+                                   commentary=commentary)
         return cls.open(index_dir, ranking)
 
     def update(self, corpus_dir=None, progress=None, wait=True, roots: bool | None = None,
-               procs: int | None = None) -> writer.BuildReport:
+               procs: int | None = None, commentary=None) -> writer.BuildReport:
         """Re-index what changed in ``corpus_dir`` (``writer.update``) and switch to it."""
         report = writer.update(self.index_dir, corpus_dir or self.corpus_dir, progress,
-                               wait, roots, procs)
+                               wait, roots, procs, commentary=commentary)
         self.refresh()
         return report
 
@@ -258,7 +264,11 @@ class Index:
                                                      sources, ranking, relate, exact=exact,
                                                      by=by), match)
         found = relax.find(current.engine, strict, loose, match, ranking)
-        if loose is not None and ranking.rerank_model and rerank.is_question(query):
+        question = loose is not None and rerank.is_question(query)
+        if question and current.commentary is not None and ranking.commentary_weight > 0:
+            found = with_commentary(current.engine, found, current.commentary.scores(query),
+                                    ranking.commentary_weight)
+        if question and ranking.rerank_model:
             fitted = rerank.load(ranking.rerank_model)
             model = fitted.model
             docnums, entries, values = rerank.candidates(
@@ -323,7 +333,7 @@ class Index:
         explainer = (Explainer((strict, loose), query, corrected, exact=exact)
                      if explain or exact else None)
         hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0),
-                          explainer, explain)
+                          explainer, explain, question=corrected or query)
                 for docnum, score, step in listed[(page - 1) * per_page:page * per_page]]
         facets = tuple(FacetCount(value, count, value in strict.sources,
                                   label=self._title(current, value))
@@ -357,10 +367,12 @@ class Index:
         return titles[source]
 
     def _hit(self, current, docnum: int, score: float, step: str, found, highlight,
-             more: int = 0, explainer: Explainer | None = None, explain: bool = True) -> Hit:
+             more: int = 0, explainer: Explainer | None = None, explain: bool = True,
+             question: str | None = None) -> Hit:
         """One hit: its passage (with the next one, for a neighbour pair), the words
         marked and why they matched (one analysis of its text for both; under exact
-        options, only the spellings they accept), the words it lacks."""
+        options, only the spellings they accept), the words it lacks, and, when its
+        commentary answered ``question`` too, that commentary with the words marked."""
         engine = current.engine
         fields = engine.stored_fields(docnum)
         text, end = fields["text"], fields["span"][1]
@@ -377,6 +389,8 @@ class Index:
             text=text, title=fields.get("title"), start=fields["span"][0], end=end,
             step=step, missing=found.missing(docnum), more_in_source=more,
             matches=explainer.matches(text, analysed) if explain and explainer else (),
+            commentary=current.commentary.snippet(fields["id"], question)
+            if question and docnum in found.noted and current.commentary is not None else None,
         )
 
     def warm(self) -> None:

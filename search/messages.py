@@ -105,6 +105,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لم يُذكر مجلد النصوص، والفهرس لا يسجّل مجلدًا: اذكر المجلد في الأمر.",
         "no corpus folder given and the index does not record one",
     ),
+    "commentary_not_found": (
+        "مجلد الشرح غير موجود: {path}",
+        "commentary folder not found: {path}",
+    ),
     "corpus_not_found": (
         "مجلد النصوص غير موجود: {path}",
         "corpus folder not found: {path}",

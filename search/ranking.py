@@ -59,6 +59,10 @@ class Ranking:
     #: package (Qur'an QA's licence), and off is the default: the gain was not
     #: significant under cross-validation (docs/relevance.md).
     rerank_model: str | None = None
+    #: Questions on an index with commentary (``search.commentary``): a passage's score
+    #: gains this times its commentary's score for the question; 0 turns it off.
+    #: Chosen by cross-validation on Qur'an QA with tafsir (docs/relevance.md).
+    commentary_weight: float = 0.5
     #: Questions: answer "no answer" when the top score per question word is lower
     #: (tuned on train for the mean of MAP@10 and MRR@10).
     no_answer_threshold: float = 2.1

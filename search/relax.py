@@ -58,6 +58,8 @@ class Matches:
     #: First passages of the pairs where the phrase runs across the break (they lack
     #: nothing, though neither passage holds a quoted phrase alone).
     across: frozenset = frozenset()
+    #: Passages whose commentary answered the question too (``search.commentary``).
+    noted: frozenset = frozenset()
 
     def ranked(self, count: int, source_of=None) -> list[tuple[int, float, str]]:
         """The ``count`` best (passage, score, step): ``first``, then by step, then score,
@@ -96,7 +98,7 @@ class Matches:
         return Matches(ids, self.scores[keep], self.steps[keep],
                        {a: b for a, b in self.partner.items() if a in kept},
                        self.units, self.unit_texts, tuple(d for d in self.first if d in kept),
-                       self.across & kept)
+                       self.across & kept, self.noted & kept)
 
     def reordered(self, entries: list[tuple[int, float, str]]) -> "Matches":
         """These matches with ``entries`` (passage, score, step) ranked first, in that
@@ -105,6 +107,24 @@ class Matches:
         docnums = np.array([docnum for docnum, _score, _step in entries], dtype=np.int64)
         scores[np.searchsorted(self.ids, docnums)] = [score for _d, score, _s in entries]
         return replace(self, scores=scores, first=tuple(docnums.tolist()))
+
+    def fused(self, docnums: np.ndarray, extra: np.ndarray, depth: int) -> "Matches":
+        """These matches with ``extra`` added to the scores of passages ``docnums``
+        (their commentary's: ``search.commentary``); a passage not matched yet joins the
+        last step. The ``depth`` best by the new score are ranked first, in that order:
+        what a question's commentary says weighs as much as the step its words reached."""
+        order = np.argsort(docnums, kind="stable")
+        docnums, extra = docnums[order], extra[order]
+        ids = np.union1d(self.ids, docnums)
+        scores = np.zeros(len(ids))
+        steps = np.full(len(ids), MOST, dtype=np.int64)
+        at = np.searchsorted(ids, self.ids)
+        scores[at], steps[at] = self.scores, self.steps
+        scores[np.searchsorted(ids, docnums)] += extra
+        best = np.argsort(-scores, kind="stable")[:depth]
+        return replace(self, ids=ids, scores=scores, steps=steps,
+                       first=tuple(int(ids[i]) for i in best),
+                       noted=frozenset(docnums.tolist()))
 
     def step_totals(self) -> dict[str, int]:
         counts = np.bincount(self.steps, minlength=len(STEPS))

@@ -77,6 +77,9 @@ class Hit:
     missing: tuple[str, ...] = ()
     more_in_source: int = 0
     matches: tuple[Match, ...] = ()
+    #: The passage's commentary around the question's words, marked (HTML-safe), when
+    #: the commentary answered the question too (``search.commentary``); else None.
+    commentary: str | None = None
 
     @property
     def matched_words(self) -> tuple[MatchedWord, ...]:
@@ -107,6 +110,7 @@ class Hit:
             "missing": list(self.missing),
             "more_in_source": self.more_in_source,
             "matches": [match.to_dict() for match in self.matches],
+            "commentary": self.commentary,
         }
 
 

@@ -28,6 +28,8 @@ from .errors import RebuildNeededError, SearchError
 from .corpus import MESSAGES as CORPUS_MESSAGES
 from .corpus import CorpusFile, iter_corpus_files, list_corpus, read_corpus_file
 from .passages import MESSAGES, Passage, UndecodableFileError, decode_text, split_passages
+from .commentary import build as build_commentary, check_folder as check_commentary
+from .commentary import notes_from_folder
 from .roots import store_table as store_root_table
 from .workers import open_writer
 
@@ -114,32 +116,37 @@ def _read_file(file: CorpusFile, corpus_dir: Path) -> _FileRead:
 
 
 def build(corpus_dir, index_dir, progress=None, wait: bool = True, roots: bool = False,
-          procs: int | None = None, shard: tuple[int, int] | None = None) -> BuildReport:
+          procs: int | None = None, shard: tuple[int, int] | None = None,
+          commentary=None) -> BuildReport:
     """Index every file of ``corpus_dir`` into a new generation and publish it.
 
     ``progress(source, done, total)`` is called after each file. ``roots`` adds a root
     table (``search.roots``): questions then also match words by root. ``procs`` writer
     processes (default: every core, for corpora large enough to gain from it).
     ``shard`` = (number, count): only the files of that shard (``shards.shard_of``);
-    updates keep to them.
+    updates keep to them. ``commentary``: a folder of commentary files aligned line by
+    line with the corpus's (``search.commentary``); updates keep it.
     """
     corpus_dir = _existing_folder(corpus_dir)
+    if commentary is not None:
+        commentary = check_commentary(commentary)
     with storage.write_lock(index_dir, wait=wait):
         temporary = storage.new_generation(index_dir)
         whoosh_index = storage.create_whoosh(temporary, make_schema())
         report = _write(whoosh_index, corpus_dir, {}, progress,
                         procs=_procs_for(corpus_dir, procs), shard=shard)
         _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots,
-                 shard=shard)
+                 shard=shard, commentary=commentary)
     return report.summary
 
 
 def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "light",
-                        procs: int = 1, roots: bool = False) -> None:
+                        procs: int = 1, roots: bool = False, commentary=None) -> None:
     """Index passages made elsewhere (evaluation collections, benchmarks).
 
     ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``); ``procs`` > 1
-    writes with that many processes; ``roots`` as in ``build``.
+    writes with that many processes; ``roots`` as in ``build``; ``commentary``: (hit id,
+    text) pairs, each passage's commentary (``search.commentary``).
     """
     with storage.write_lock(index_dir):
         temporary = storage.new_generation(index_dir)
@@ -150,7 +157,8 @@ def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "li
                 of_one_file = list(of_one_file)
                 _add_file(writer, of_one_file)
                 files.setdefault(of_one_file[0].source, "")
-        _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots)
+        _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots,
+                 commentary=commentary)
 
 
 def _add_file(writer, passages) -> None:
@@ -163,11 +171,13 @@ def _add_file(writer, passages) -> None:
 
 
 def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
-           roots: bool | None = None, procs: int | None = None) -> BuildReport:
+           roots: bool | None = None, procs: int | None = None,
+           commentary=None) -> BuildReport:
     """Re-index only new, changed (by content hash) and removed files, atomically.
 
     ``corpus_dir`` None reads the folder the index was built from; ``roots`` None keeps
-    the option the index was built with; ``procs`` as in ``build``.
+    the option the index was built with; ``procs`` as in ``build``; ``commentary`` None
+    keeps the commentary folder the index was built with (read again: it may have changed).
     """
     index_dir = Path(index_dir)
     with storage.write_lock(index_dir, wait=wait):
@@ -180,6 +190,10 @@ def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
         known = base_meta["files"]
         if roots is None:
             roots = bool(base_meta.get("roots"))
+        if commentary is None:
+            commentary = base_meta.get("commentary")
+        if commentary is not None:
+            commentary = check_commentary(commentary)
         if known and next(iter_corpus_files(corpus_dir), None) is None:
             # An unmounted disk or a wrong path looks like this: never empty the
             # index on its word.
@@ -189,7 +203,7 @@ def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
         report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress,
                         procs=_procs_for(corpus_dir, procs, changed_only=known), shard=shard)
         _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots,
-                 shard=shard)
+                 shard=shard, commentary=commentary)
     return report.summary
 
 
@@ -310,9 +324,15 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light", roots: bool = False,
-             shard: tuple[int, int] | None = None) -> None:
+             shard: tuple[int, int] | None = None, commentary=None) -> None:
     # One set of posting arrays for many segments; retired segments' arrays go.
     merging.merge_generation(temporary, storage.segments_of(temporary))
+    folder = None
+    if isinstance(commentary, Path):  # a folder aligned with the corpus, line by line
+        folder, commentary = commentary, notes_from_folder(
+            _passage_spans(temporary), corpus_dir, commentary)
+    if commentary is not None:
+        build_commentary(temporary, commentary, roots)
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,
@@ -321,10 +341,21 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": files,
         "roots": roots,
+        "commentary": str(folder) if folder else None,
         **({"shard": list(shard)} if shard else {}),
     })
     store_root_table(temporary, roots)
     storage.publish(Path(index_dir), temporary)
+
+
+def _passage_spans(generation: Path):
+    """(hit id, source, start, end) of every passage of a generation, by source and
+    passage number: what aligns a commentary folder with the passages."""
+    with storage.open_whoosh(generation).reader() as reader:
+        rows = sorted((fields["source"], fields["passage"], fields["id"], fields["span"])
+                      for _docnum, fields in reader.iter_docs())
+    for source, _number, hit_id, (start, end) in rows:
+        yield hit_id, source, start, end
 
 
 def _existing_folder(corpus_dir) -> Path:

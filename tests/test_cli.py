@@ -18,7 +18,7 @@ RESULT_KEYS = {"ok", "query", "total", "page", "per_page", "hits", "facets", "fa
                "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial",
                "sort", "collapsed_total", "exact", "by"}
 HIT_KEYS = {"id", "source", "passage", "score", "snippet", "text", "step", "missing",
-            "more_in_source", "matches"}
+            "more_in_source", "matches", "commentary"}
 
 
 @pytest.fixture(scope="module")

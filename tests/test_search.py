@@ -519,7 +519,7 @@ def test_to_dict_has_documented_keys(sample_index):
     assert result["ok"] is True
     assert [set(hit) for hit in result["hits"]] == \
         [{"id", "source", "passage", "score", "snippet", "text", "step", "missing",
-          "more_in_source", "matches"}] * 2
+          "more_in_source", "matches", "commentary"}] * 2
     assert set(result["match"]) == {"strategy", "step", "steps", "missing", "related",
                                     "corrected", "expansions"}
     assert set(result["facets"]) == {"source", "folder"}

@@ -28,7 +28,7 @@ API_KEYS = ["ok", "query", "total", "page", "per_page", "hits", "facets", "facet
             "suggestion", "took_ms", "normalized_query", "match", "suggestion_partial",
             "sort", "collapsed_total", "exact", "by"]
 HIT_KEYS = ["id", "source", "passage", "score", "snippet", "text", "step", "missing",
-            "more_in_source", "matches"]
+            "more_in_source", "matches", "commentary"]
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
