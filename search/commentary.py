@@ -36,7 +36,7 @@ from .passages import Passage, UndecodableFileError, decode_text
 #: The commentary's index, inside a generation's folder.
 FOLDER = "commentary"
 #: Commentary passages read per question (their passages' scores gain theirs).
-DEPTH = 50
+DEPTH = 200
 
 
 def notes_from_folder(passages: Iterable[tuple[str, str, int, int]], corpus_dir,
@@ -142,7 +142,7 @@ class Commentary:
         (HTML-safe), or None when it has none or none of the words."""
         from .snippets import snippet
 
-        if hit_id not in self.index._current.sources:
+        if hit_id not in self.index.meta["files"]:
             return None
         try:
             highlight = self.index.plan(question, match="any").highlight
@@ -165,13 +165,14 @@ def fused(engine, found, scores: dict[str, float], weight: float):
     docnums, values = [], []
     for hit_id, score in scores.items():
         source, _, number = hit_id.rpartition("#")
-        numbers = engine.documents_of(source) if source and number.isdigit() else ()
-        position = int(number) - 1 if number.isdigit() else -1
-        if 0 <= position < len(numbers):
-            docnum = int(numbers[position])
-            if engine.stored_fields(docnum)["id"] == hit_id:
-                docnums.append(docnum)
-                values.append(score)
+        known = engine.columns.source_number.get(source)
+        if known is None or not number.isdigit():
+            continue
+        # a file's passages are written together and in order: the n-th live one is #n
+        numbers = engine.columns.documents_of(known)
+        if 0 < int(number) <= len(numbers):
+            docnums.append(int(numbers[int(number) - 1]))
+            values.append(score)
     if not docnums:
         return found
     return found.fused(np.array(docnums, dtype=np.int64), np.array(values) * weight, DEPTH)

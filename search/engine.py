@@ -61,6 +61,20 @@ class Columns:
         if not len(self.lengths) == len(self.source_of) == count:
             raise ValueError(f"the posting arrays describe {len(self.lengths)} documents, "
                              f"the index {count}: rebuild the index")
+        self._by_source = None
+
+    def documents_of(self, number: int) -> np.ndarray:
+        """The live documents of source ``number``, in index order: one sort of the live
+        documents by source, made on first use (a question's commentary looks up hundreds
+        of passages, each a scan of every document otherwise)."""
+        if self._by_source is None:
+            documents = np.flatnonzero(self.live)
+            documents = documents[np.argsort(self.source_of[documents], kind="stable")]
+            starts = np.searchsorted(self.source_of[documents],
+                                     np.arange(len(self.source_names) + 1))
+            self._by_source = (documents, starts)  # made whole, then shared: no lock
+        documents, starts = self._by_source
+        return documents[starts[number]:starts[number + 1]]
 
 
 class Engine:
@@ -94,7 +108,7 @@ class Engine:
         number = self.columns.source_number.get(source)
         if number is None:
             return []
-        return np.flatnonzero((self.columns.source_of == number) & self.columns.live).tolist()
+        return self.columns.documents_of(number).tolist()
 
     # -- postings ------------------------------------------------------------------
 
