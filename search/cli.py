@@ -336,12 +336,15 @@ def sample_corpus() -> Path:
               show_default=True)
 @click.option("--run-file", type=click.Path(dir_okay=False), help="Write the run here.")
 @click.option("--no-roots", is_flag=True, help="Index without roots, to compare.")
-def eval_command(data_dir, split, run_file, no_roots):
+@click.option("--commentary", type=click.Path(exists=True, dir_okay=False),
+              help="Verse commentary (sura:verse<TAB>text lines): questions also search it.")
+def eval_command(data_dir, split, run_file, no_roots, commentary):
     """Score retrieval on the Qur'an QA 2023 Task A data in DATA_DIR (MAP@10, MRR@10)."""
     from .evaluation import main as evaluation_main
 
     argv = [data_dir, "--split", split] + (["--run-file", run_file] if run_file else []) \
-        + (["--no-roots"] if no_roots else [])
+        + (["--no-roots"] if no_roots else []) \
+        + (["--commentary", commentary] if commentary else [])
     sys.exit(evaluation_main(argv))
 
 

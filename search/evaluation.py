@@ -43,6 +43,8 @@ NO_ANSWER_THRESHOLD = DEFAULT_RANKING.no_answer_threshold
 #: The same with roots: root groups add to every score, so the threshold is higher
 #: (tuned on train with ``Ranking.root_weight``: 3.3, plateau 3.3-3.6; docs/relevance.md).
 NO_ANSWER_THRESHOLD_ROOTS = DEFAULT_RANKING.no_answer_threshold_roots
+#: The same with roots and commentary: a passage's score gains its commentary's.
+NO_ANSWER_THRESHOLD_COMMENTARY = DEFAULT_RANKING.no_answer_threshold_commentary
 #: ``evaluate``'s default: the threshold tuned for the index built.
 TUNED = "tuned"
 DEPTH = 10
@@ -220,18 +222,41 @@ def run_questions(index, questions: dict[str, str], no_answer_threshold: float |
     return run
 
 
-def no_answer_threshold_for(roots: bool) -> float:
-    """The no-answer threshold tuned for an index with or without roots."""
+def no_answer_threshold_for(roots: bool, commentary: bool = False) -> float:
+    """The no-answer threshold tuned for an index with or without roots, and with
+    commentary (measured with roots only)."""
+    if commentary:
+        return NO_ANSWER_THRESHOLD_COMMENTARY
     return NO_ANSWER_THRESHOLD_ROOTS if roots else NO_ANSWER_THRESHOLD
+
+
+def load_verse_commentary(path: str | Path) -> dict[str, str]:
+    """A commentary of the Qur'an, verse by verse: ``sura:verse<TAB>text`` lines."""
+    return {key: text for key, text in _rows(Path(path), 2)}
+
+
+def qpc_commentary(collection: dict[str, str], verses: dict[str, str]):
+    """(hit id, commentary) of each passage (``sura:first-last``): its verses' commentary,
+    as ``Index.build_from_passages(commentary=...)`` takes it."""
+    for pid in collection:
+        sura, _, span = pid.partition(":")
+        first, _, last = span.partition("-")
+        if not (first.isdigit() and last.isdigit()):
+            continue
+        text = " ".join(verses.get(f"{sura}:{verse}", "")
+                        for verse in range(int(first), int(last) + 1))
+        yield f"{pid}#1", text.strip()
 
 
 def evaluate(data_dir: str | Path, split: str = "dev", index_dir: str | Path | None = None,
              no_answer_threshold: float | None | str = TUNED, run_file: str | Path | None = None,
-             tag: str = "arabic-search", no_answer_model: bool = False, roots: bool = True) -> dict:
+             tag: str = "arabic-search", no_answer_model: bool = False, roots: bool = True,
+             commentary: str | Path | None = None) -> dict:
     """Index the collection, run the ``split`` questions (``"both"`` = train and dev), score.
 
     The index is built into ``index_dir`` (a temporary folder if None), with the root
-    table (question words also match by root) unless ``roots`` is False.
+    table (question words also match by root) unless ``roots`` is False; ``commentary``
+    names a file of verse commentary (``load_verse_commentary``) each passage gets.
     ``no_answer_threshold``: ``TUNED`` (the one tuned for that index), a number, or None
     (off). Returns
     ``{split: score_run(...) + {"run": run}}``. ``no_answer_model`` adds the model of
@@ -241,15 +266,18 @@ def evaluate(data_dir: str | Path, split: str = "dev", index_dir: str | Path | N
     from search import Index
 
     if no_answer_threshold == TUNED:
-        no_answer_threshold = no_answer_threshold_for(roots)
+        no_answer_threshold = no_answer_threshold_for(roots, commentary is not None)
     splits = SPLITS if split == "both" else (split,)
     if any(name not in SPLITS for name in splits):
         raise ValueError(f"split must be one of train, dev, both; got {split!r}")
     files = {name: task_files(data_dir, name) for name in splits}
     collection = load_collection(files[splits[0]][0])
     with tempfile.TemporaryDirectory(prefix="quranqa-") as scratch:
+        notes = None if commentary is None else \
+            qpc_commentary(collection, load_verse_commentary(commentary))
         index = Index.build_from_passages(qpc_passages(collection),
-                                          Path(index_dir or Path(scratch) / "index"), roots=roots)
+                                          Path(index_dir or Path(scratch) / "index"), roots=roots,
+                                          commentary=notes)
         results = {}
         for name in splits:
             _, questions_path, qrels_path = files[name]
@@ -293,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also answer -1 when the no-answer model (search/noanswer.py) says so")
     parser.add_argument("--no-roots", action="store_true",
                         help="build the index without roots (question words match by stem only)")
+    parser.add_argument("--commentary", metavar="TSV",
+                        help="verse commentary (sura:verse<TAB>text lines) each passage gets: "
+                             "questions also search it (bench/tafsir.py --tsv writes one)")
     parser.add_argument("--per-query", action="store_true", help="also print AP and RR of every question")
     args = parser.parse_args(argv)
     try:
@@ -310,8 +341,9 @@ def main(argv: list[str] | None = None) -> int:
             threshold = TUNED if args.no_answer_threshold is None else (args.no_answer_threshold or None)
             results = evaluate(args.data_dir, args.split, args.index_dir, threshold,
                                args.run_file, no_answer_model=args.no_answer_model,
-                               roots=not args.no_roots)
-            label = "arabic-search" + (" (no roots)" if args.no_roots else "")
+                               roots=not args.no_roots, commentary=args.commentary)
+            label = "arabic-search" + (" (no roots)" if args.no_roots else "") \
+                + (" + commentary" if args.commentary else "")
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -68,6 +68,8 @@ class Ranking:
     no_answer_threshold: float = 2.1
     #: The same on an index with roots (root groups add to every score).
     no_answer_threshold_roots: float = 3.3
+    #: The same with commentary at ``commentary_weight`` (chosen on Qur'an QA train + dev).
+    no_answer_threshold_commentary: float = 6.7
 
     def no_answer_threshold_for(self, roots: bool) -> float:
         return self.no_answer_threshold_roots if roots else self.no_answer_threshold
