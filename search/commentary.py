@@ -145,9 +145,12 @@ class Commentary:
         if hit_id not in self.index.meta["files"]:
             return None
         try:
-            highlight = self.index.plan(question, match="any").highlight
+            searched = self.index.plan(question, match="any").searched
         except SearchError:
             return None
+        # the question's own words: common ones (من، الذي) would mark half the text
+        highlight = frozenset().union(*(word.forms for word in searched
+                                        if word.kind != "common"))
         document = self.index.document(hit_id, window=1)
         if not document.passages:
             return None
