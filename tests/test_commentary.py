@@ -144,7 +144,7 @@ def test_site_shows_the_commentary_under_why(noted):
 
     client = create_app({"TESTING": True, "INDEX_DIR": str(noted.index_dir)}).test_client()
     page = client.get("/", query_string={"q": QUESTION}).get_data(as_text=True)
-    assert 'class="why-commentary"' in page and "في شرحه" in page
+    assert 'class="hit-commentary"' in page and "من شرحه" in page
     assert "<mark>البلاء</mark>" in page
     data = client.get("/api/search", query_string={"q": QUESTION}).get_json()
     assert data["hits"][0]["commentary"].count("<mark>") >= 2
