@@ -46,7 +46,26 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(sample_index):
     """``web.server.serve`` in a subprocess over the sample corpus's index (read only)."""
-    index_dir = sample_index.index_dir
+    yield from serving(sample_index.index_dir)
+
+
+@pytest.fixture(scope="module")
+def noted_server(tmp_path_factory):
+    """The server over a small index with commentary (``search.commentary``)."""
+    from test_commentary import NOTES, TEXT
+
+    from conftest import write_corpus
+    from search import Index
+
+    folder = tmp_path_factory.mktemp("noted")
+    corpus = write_corpus(folder / "corpus", {"a.txt": TEXT})
+    notes = write_corpus(folder / "notes", {"a.txt": NOTES})
+    index = Index.build(corpus, folder / "index", roots=True, commentary=notes)
+    yield from serving(index.index_dir)
+
+
+def serving(index_dir):
+    """Start the server over ``index_dir``, yield its address, stop it."""
     port = free_port()
     code = (
         "import sys; from web.server import serve; "
@@ -424,10 +443,27 @@ def page_url(browser, server, name):
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_passes_axe(server, browser, name, dark):
+    assert axe_violations(browser, page_url(browser, server, name), dark) == []
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: make axe (npm install axe-core)")
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_a_hit_with_its_commentary_passes_axe(noted_server, browser, dark):
+    from test_commentary import QUESTION
+
+    url = noted_server + "/?q=" + QUESTION
+    assert axe_violations(browser, url, dark) == []
+    commentary = browser.find_element(By.CSS_SELECTOR, ".hit .hit-commentary")
+    assert commentary.is_displayed()  # not folded away: it is why the hit is there
+    assert "البلاء" in [m.text for m in commentary.find_elements(By.TAG_NAME, "mark")]
+
+
+def axe_violations(browser, url: str, dark: bool) -> list[str]:
+    """Serious and critical axe-core violations of the page at ``url``."""
     source = AXE.read_text(encoding="utf-8")
     scheme(browser, dark)
     try:
-        browser.get(page_url(browser, server, name))
+        browser.get(url)
         # Folded parts (why a hit matched, the phone's facets) are checked opened.
         browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
         browser.execute_script(source)
@@ -443,7 +479,7 @@ def test_every_page_passes_axe(server, browser, name, dark):
         )
     finally:
         scheme(browser, None)
-    assert violations == []
+    return violations
 
 
 SHOTS = [  # (file name, page, phone, dark)
