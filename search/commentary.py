@@ -134,30 +134,28 @@ class Commentary:
         the question reading alone (``match="any"``: the phrase and all-words steps would
         order the same passages by step, and cross-validation scores the same)."""
         try:
-            ranked = self.index.ranked_ids(question, limit=DEPTH, match="any")
+            return dict(self.index.ranked_sources(question, limit=DEPTH, match="any"))
         except SearchError:
             return {}
-        return {hit_id.rsplit("#", 1)[0]: score for hit_id, score in ranked}
 
-    def snippet(self, hit_id: str, question: str) -> str | None:
-        """The commentary of the passage ``hit_id`` around the question's words, marked
-        (HTML-safe), or None when it has none or none of the words."""
-        from .snippets import snippet
-
-        if hit_id not in self.index.meta["files"]:
-            return None
+    def highlight(self, question: str) -> frozenset[str]:
+        """The commentary's forms of the question's words, to mark: its content words
+        only (common ones, من، الذي, would mark half the text)."""
         try:
             searched = self.index.plan(question, match="any").searched
         except SearchError:
+            return frozenset()
+        return frozenset().union(*(word.forms for word in searched if word.kind != "common"))
+
+    def snippet(self, hit_id: str, highlight: frozenset[str]) -> str | None:
+        """The commentary of the passage ``hit_id`` around the words ``highlight``
+        (``highlight``), marked and HTML-safe; None when it has none of them."""
+        from .snippets import snippet
+
+        text = self.index.passage_text(hit_id)
+        if text is None:
             return None
-        # the question's own words: common ones (من، الذي) would mark half the text
-        highlight = frozenset().union(*(word.forms for word in searched
-                                        if word.kind != "common"))
-        document = self.index.document(hit_id, window=1)
-        if not document.passages:
-            return None
-        text = document.passages[0].text
-        marked = snippet(text, highlight, self.index._current.analyzer)
+        marked = snippet(text, highlight, self.index.analyzer)
         return marked if "<mark>" in marked else None
 
     def close(self) -> None:

@@ -127,6 +127,11 @@ class Index:
         """The query engine of the generation searches run on now."""
         return self._current.engine
 
+    @property
+    def analyzer(self):
+        """The analyzer of the generation searches run on now (snippets mark with it)."""
+        return self._current.analyzer
+
     def refresh(self) -> bool:
         """Switch to a newer published generation, if any; True if it switched."""
         latest = storage.current_generation(self.index_dir)
@@ -332,9 +337,14 @@ class Index:
         listed, more, collapsed = _listing(engine, found, sort, collapse, page * per_page)
         explainer = (Explainer((strict, loose), query, corrected, exact=exact)
                      if explain or exact else None)
+        shown = listed[(page - 1) * per_page:page * per_page]
+        # the commentary's words to mark, read once, when a hit shown has its commentary
+        noted = current.commentary.highlight(corrected or query) \
+            if current.commentary is not None and any(d in found.noted for d, _s, _t in shown) \
+            else frozenset()
         hits = [self._hit(current, docnum, score, step, found, highlight, more.get(docnum, 0),
-                          explainer, explain, question=corrected or query)
-                for docnum, score, step in listed[(page - 1) * per_page:page * per_page]]
+                          explainer, explain, noted)
+                for docnum, score, step in shown]
         facets = tuple(FacetCount(value, count, value in strict.sources,
                                   label=self._title(current, value))
                        for value, count in counts.items())
@@ -368,11 +378,11 @@ class Index:
 
     def _hit(self, current, docnum: int, score: float, step: str, found, highlight,
              more: int = 0, explainer: Explainer | None = None, explain: bool = True,
-             question: str | None = None) -> Hit:
+             noted: frozenset[str] = frozenset()) -> Hit:
         """One hit: its passage (with the next one, for a neighbour pair), the words
         marked and why they matched (one analysis of its text for both; under exact
         options, only the spellings they accept), the words it lacks, and, when its
-        commentary answered ``question`` too, that commentary with the words marked."""
+        commentary answered the question too, that commentary with ``noted`` marked."""
         engine = current.engine
         fields = engine.stored_fields(docnum)
         text, end = fields["text"], fields["span"][1]
@@ -389,8 +399,8 @@ class Index:
             text=text, title=fields.get("title"), start=fields["span"][0], end=end,
             step=step, missing=found.missing(docnum), more_in_source=more,
             matches=explainer.matches(text, analysed) if explain and explainer else (),
-            commentary=current.commentary.snippet(fields["id"], question)
-            if question and docnum in found.noted and current.commentary is not None else None,
+            commentary=current.commentary.snippet(fields["id"], noted)
+            if noted and docnum in found.noted else None,
         )
 
     def warm(self) -> None:
@@ -406,6 +416,26 @@ class Index:
         current, local = self._thread()
         plan = self._plan(current, local, query, "all", ())
         return len(current.engine.evaluate(plan.node, self.ranking)[0])
+
+    def ranked_sources(self, query: str, limit: int = 10, match: str = "auto",
+                       ranking: Ranking | None = None) -> list[tuple[str, float]]:
+        """The source file of each of the ``limit`` best passages, with its score, ranked
+        as ``search`` ranks them (no stored field is read: an index whose passages are
+        named by their sources, as a commentary's are, answers in one step)."""
+        current, local = self._thread()
+        _strict, _loose, found = self._find(current, local, query, match, (),
+                                            ranking or self.ranking)
+        columns = current.engine.columns
+        return [(columns.source_names[columns.source_of[docnum]], score)
+                for docnum, score, _step in found.ranked(limit, columns.source_of)]
+
+    def passage_text(self, source: str, number: int = 1) -> str | None:
+        """The text of passage ``number`` of ``source``, None if there is none."""
+        current, _local = self._thread()
+        numbers = current.engine.documents_of(source)
+        if not 0 < number <= len(numbers):
+            return None
+        return current.engine.stored_fields(numbers[number - 1])["text"]
 
     def ranked_ids(self, query: str, limit: int = 10, match: str = "auto",
                    per_word: bool = False, ranking: Ranking | None = None
