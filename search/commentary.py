@@ -22,6 +22,7 @@ Keyword queries never read it: they find words as written.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from . import storage
 from .corpus import CorpusFile, read_corpus_file
 from .errors import SearchError
 from .passages import Passage, UndecodableFileError, decode_text
@@ -84,9 +86,87 @@ def _lines(notes_dir: Path, source: str) -> list[str]:
     return text.split("\n") if text else []
 
 
-def build(generation: Path, notes: Iterable[tuple[str, str]], roots: bool) -> int:
+def publish(generation: Path, given, corpus_dir, files: dict, roots: bool, procs: int = 1,
+            previous: Path | None = None) -> dict:
+    """Index the commentary of a generation about to be published (``writer``): ``given``
+    is a commentary folder (``check_folder``), (hit id, text) pairs, or None. Returns
+    what the generation's meta records of it.
+
+    A folder's commentary is carried over from the ``previous`` generation and only the
+    files whose text or commentary changed (by content hash: ``commentary_files``) are
+    indexed again, so an update costs what changed, as it does for the text."""
+    if given is None:
+        return {"commentary": None}
+    if not isinstance(given, Path):
+        build(generation, given, roots, procs)
+        return {"commentary": None}
+    digests = _digests(given, files)
+    before = storage.read_meta(previous) if previous is not None else {}
+    carried = previous is not None and before.get("commentary") == str(given) \
+        and (previous / FOLDER).is_dir()
+    if not carried:
+        build(generation, notes_from_folder(_passage_spans(generation), corpus_dir, given),
+              roots, procs)
+        return {"commentary": str(given), "commentary_files": digests}
+    old_files, old_digests = before.get("files", {}), before.get("commentary_files", {})
+    stale = {source for source in files
+             if files[source] != old_files.get(source) or digests.get(source) != old_digests.get(source)}
+    stale |= set(old_files) - set(files)
+    folder = _carry(previous / FOLDER, Path(generation) / FOLDER)
+    if stale:
+        indexed = storage.read_meta(storage.current_generation(folder))["files"]
+        removed = [hit_id for hit_id in indexed if hit_id.rpartition("#")[0] in stale]
+        notes = notes_from_folder(_passage_spans(generation, stale & set(files)), corpus_dir,
+                                  given)
+        _write(generation, notes, roots, procs, removed)
+    return {"commentary": str(given), "commentary_files": digests}
+
+
+def _carry(before: Path, after: Path) -> Path:
+    """The previous generation's commentary index, hard-linked into the new one: its
+    files are never written again once published (an update writes a generation of its
+    own beside them), so sharing them costs neither time nor space. Its build lock and
+    any unfinished generation stay behind."""
+    shutil.copytree(before, after, symlinks=True, copy_function=os.link,
+                    ignore=shutil.ignore_patterns(storage.LOCK_FILE, "tmp-*", "*WRITELOCK"))
+    return after
+
+
+def _digests(notes_dir: Path, files: dict) -> dict[str, str]:
+    """Content hash of each commentary file beside a corpus file."""
+    found = {}
+    for source in files:
+        path = notes_dir / source
+        if path.is_file():
+            found[source] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def _passage_spans(generation: Path, sources=None):
+    """(hit id, source, start, end) of the generation's passages (of ``sources`` only,
+    if given), by source and passage number: what aligns commentary files with them."""
+    with storage.open_whoosh(generation).searcher() as searcher:
+        if sources is None:
+            docnums = list(searcher.reader().all_doc_ids())
+        else:
+            docnums = [docnum for source in sources
+                       for docnum in searcher.document_numbers(source=source)]
+        rows = sorted((fields["source"], fields["passage"], fields["id"], fields["span"])
+                      for fields in map(searcher.stored_fields, docnums))
+    for source, _number, hit_id, (start, end) in rows:
+        yield hit_id, source, start, end
+
+
+def build(generation: Path, notes: Iterable[tuple[str, str]], roots: bool,
+          procs: int = 1) -> int:
     """Index ``notes`` ((hit id, text) pairs) into the generation's ``FOLDER``, with a
     root table when the text's index has one; the number of passages with commentary."""
+    return _write(generation, notes, roots, procs)
+
+
+def _write(generation: Path, notes, roots: bool, procs: int, removed=None) -> int:
+    """Build the commentary index, or update the one carried over (``removed``: hit ids
+    whose commentary goes); no commentary index is left without a passage."""
     from . import writer
 
     count = 0
@@ -100,8 +180,13 @@ def build(generation: Path, notes: Iterable[tuple[str, str]], roots: bool) -> in
                               title=None)
 
     folder = Path(generation) / FOLDER
-    writer.build_from_passages(passages(), folder, roots=roots)
-    if not count:  # nothing to search: no commentary at all
+    if removed is None:
+        writer.build_from_passages(passages(), folder, roots=roots, procs=procs)
+        left = count
+    else:
+        writer.update_from_passages(folder, removed, passages(), roots=roots, procs=procs)
+        left = len(storage.read_meta(storage.current_generation(folder))["files"])
+    if not left:  # nothing to search: no commentary at all
         shutil.rmtree(folder)
     return count
 

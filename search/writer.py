@@ -28,8 +28,8 @@ from .errors import RebuildNeededError, SearchError
 from .corpus import MESSAGES as CORPUS_MESSAGES
 from .corpus import CorpusFile, iter_corpus_files, list_corpus, read_corpus_file
 from .passages import MESSAGES, Passage, UndecodableFileError, decode_text, split_passages
-from .commentary import build as build_commentary, check_folder as check_commentary
-from .commentary import notes_from_folder
+from .commentary import check_folder as check_commentary
+from .commentary import publish as publish_commentary
 from .roots import store_table as store_root_table
 from .workers import open_writer
 
@@ -133,10 +133,10 @@ def build(corpus_dir, index_dir, progress=None, wait: bool = True, roots: bool =
     with storage.write_lock(index_dir, wait=wait):
         temporary = storage.new_generation(index_dir)
         whoosh_index = storage.create_whoosh(temporary, make_schema())
-        report = _write(whoosh_index, corpus_dir, {}, progress,
-                        procs=_procs_for(corpus_dir, procs), shard=shard)
+        procs = _procs_for(corpus_dir, procs)
+        report = _write(whoosh_index, corpus_dir, {}, progress, procs=procs, shard=shard)
         _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots,
-                 shard=shard, commentary=commentary)
+                 shard=shard, commentary=commentary, procs=procs)
     return report.summary
 
 
@@ -158,7 +158,31 @@ def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "li
                 _add_file(writer, of_one_file)
                 files.setdefault(of_one_file[0].source, "")
         _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots,
-                 commentary=commentary)
+                 commentary=commentary, procs=procs)
+
+
+def update_from_passages(index_dir, removed, passages, roots: bool = False,
+                         procs: int = 1) -> None:
+    """Update an index of passages made elsewhere: the sources ``removed`` lose their
+    passages, and ``passages`` (grouped by source, in order) replace their sources'."""
+    index_dir = Path(index_dir)
+    with storage.write_lock(index_dir):
+        base = storage.current_generation(index_dir)
+        base_meta = storage.read_meta(base)
+        check_compatible(base_meta, index_dir)
+        temporary = storage.new_generation(index_dir, copy_from=base)
+        files = dict(base_meta["files"])
+        with _open_writer(storage.open_whoosh(temporary), procs) as writer:
+            for source in removed:
+                if files.pop(source, None) is not None:
+                    writer.delete_by_term("source", source)
+            for source, of_one_file in itertools.groupby(passages, lambda p: p.source):
+                if files.pop(source, None) is not None:
+                    writer.delete_by_term("source", source)
+                _add_file(writer, list(of_one_file))
+                files[source] = ""
+        _publish(index_dir, temporary, base_meta.get("corpus"), files,
+                 base_meta.get("stemmer", "light"), roots=roots)
 
 
 def _add_file(writer, passages) -> None:
@@ -200,10 +224,11 @@ def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
             raise SearchError("corpus_empty", path=corpus_dir, count=len(known))
         shard = tuple(base_meta["shard"]) if base_meta.get("shard") else None
         temporary = storage.new_generation(index_dir, copy_from=base)
+        procs = _procs_for(corpus_dir, procs, changed_only=known)
         report = _write(storage.open_whoosh(temporary), corpus_dir, known, progress,
-                        procs=_procs_for(corpus_dir, procs, changed_only=known), shard=shard)
+                        procs=procs, shard=shard)
         _publish(index_dir, temporary, corpus_dir, report.files_meta, roots=roots,
-                 shard=shard, commentary=commentary)
+                 shard=shard, commentary=commentary, procs=procs, previous=base)
     return report.summary
 
 
@@ -324,15 +349,11 @@ def _write(whoosh_index, corpus_dir: Path, known: dict, progress,
 
 def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
              stemmer: str = "light", roots: bool = False,
-             shard: tuple[int, int] | None = None, commentary=None) -> None:
+             shard: tuple[int, int] | None = None, commentary=None, procs: int = 1,
+             previous: Path | None = None) -> None:
     # One set of posting arrays for many segments; retired segments' arrays go.
     merging.merge_generation(temporary, storage.segments_of(temporary))
-    folder = None
-    if isinstance(commentary, Path):  # a folder aligned with the corpus, line by line
-        folder, commentary = commentary, notes_from_folder(
-            _passage_spans(temporary), corpus_dir, commentary)
-    if commentary is not None:
-        build_commentary(temporary, commentary, roots)
+    noted = publish_commentary(temporary, commentary, corpus_dir, files, roots, procs, previous)
     storage.write_meta(temporary, {
         "analyzer_version": ANALYZER_VERSION,
         "stemmer": stemmer,
@@ -341,21 +362,11 @@ def _publish(index_dir, temporary: Path, corpus_dir, files: dict,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": files,
         "roots": roots,
-        "commentary": str(folder) if folder else None,
+        **noted,
         **({"shard": list(shard)} if shard else {}),
     })
     store_root_table(temporary, roots)
     storage.publish(Path(index_dir), temporary)
-
-
-def _passage_spans(generation: Path):
-    """(hit id, source, start, end) of every passage of a generation, by source and
-    passage number: what aligns a commentary folder with the passages."""
-    with storage.open_whoosh(generation).reader() as reader:
-        rows = sorted((fields["source"], fields["passage"], fields["id"], fields["span"])
-                      for _docnum, fields in reader.iter_docs())
-    for source, _number, hit_id, (start, end) in rows:
-        yield hit_id, source, start, end
 
 
 def _existing_folder(corpus_dir) -> Path:

@@ -102,6 +102,38 @@ def test_an_update_keeps_and_rereads_the_commentary(noted, folders):
     assert hits[0].id == "a.txt#3" and "<mark>عمد</mark>" in hits[0].commentary
 
 
+def test_an_update_indexes_again_only_the_commentary_of_what_changed(tmp_path):
+    from search.commentary import FOLDER as NOTES_FOLDER
+    from search.storage import current_generation, read_meta
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": TEXT, "c.txt": TEXT.replace("الضر", "الأذى")})
+    notes = write_corpus(tmp_path / "notes", {"a.txt": NOTES, "c.txt": NOTES})
+    index = Index.build(corpus, tmp_path / "index", commentary=notes)
+
+    def indexed():
+        folder = index.index_dir / "current" / NOTES_FOLDER
+        return sorted(read_meta(current_generation(folder))["files"])
+
+    def segment_files():
+        folder = current_generation(index.index_dir / "current" / NOTES_FOLDER)
+        return {entry.name: entry.stat().st_ino for entry in folder.iterdir()
+                if entry.name != "meta.json" and not entry.name.endswith("WRITELOCK")}
+
+    assert indexed() == ["a.txt#1", "a.txt#2", "a.txt#3", "c.txt#1", "c.txt#2", "c.txt#3"]
+    before = segment_files()
+    index.update()  # nothing changed: the commentary index is the same files
+    assert segment_files() == before
+    (notes / "c.txt").write_text(NOTES.replace("خلق الله السماء", "رفع الله السماء بلا عمد"),
+                                 encoding="utf-8")
+    index.update()
+    assert [hit.id for hit in index.search("كيف رفعت السماء بلا عمد؟").hits][:1] == ["c.txt#3"]
+    assert index.search(QUESTION).hits[0].id in ("a.txt#2", "c.txt#2")
+    (corpus / "a.txt").unlink()
+    index.update()
+    assert indexed() == ["c.txt#1", "c.txt#2", "c.txt#3"]
+    assert index.search(QUESTION).hits[0].id == "c.txt#2"
+
+
 def test_a_missing_commentary_folder_is_refused_and_loses_nothing(noted, folders):
     _corpus, notes = folders
     generation = noted.generation
