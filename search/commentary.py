@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -37,6 +38,7 @@ from .passages import Passage, UndecodableFileError, decode_text
 
 #: The commentary's index, inside a generation's folder.
 FOLDER = "commentary"
+_LINE_BREAK = re.compile("\n")
 #: Commentary passages read per question (their passages' scores gain theirs).
 DEPTH = 200
 
@@ -78,7 +80,7 @@ def _line_breaks(corpus_dir: Path, source: str) -> np.ndarray | None:
     text = _decoded(corpus_dir, source)
     if text is None:
         return None
-    return np.array([i for i, char in enumerate(text) if char == "\n"], dtype=np.int64)
+    return np.array([match.start() for match in _LINE_BREAK.finditer(text)], dtype=np.int64)
 
 
 def _lines(notes_dir: Path, source: str) -> list[str]:
@@ -166,7 +168,8 @@ def build(generation: Path, notes: Iterable[tuple[str, str]], roots: bool,
 
 def _write(generation: Path, notes, roots: bool, procs: int, removed=None) -> int:
     """Build the commentary index, or update the one carried over (``removed``: hit ids
-    whose commentary goes); no commentary index is left without a passage."""
+    whose commentary goes); no commentary index is left without a passage. Questions
+    alone read it, never with exact options: its words as written are not filed."""
     from . import writer
 
     count = 0
@@ -181,10 +184,11 @@ def _write(generation: Path, notes, roots: bool, procs: int, removed=None) -> in
 
     folder = Path(generation) / FOLDER
     if removed is None:
-        writer.build_from_passages(passages(), folder, roots=roots, procs=procs)
+        writer.build_from_passages(passages(), folder, roots=roots, procs=procs, surface=False)
         left = count
     else:
-        writer.update_from_passages(folder, removed, passages(), roots=roots, procs=procs)
+        writer.update_from_passages(folder, removed, passages(), roots=roots, procs=procs,
+                                    surface=False)
         left = len(storage.read_meta(storage.current_generation(folder))["files"])
     if not left:  # nothing to search: no commentary at all
         shutil.rmtree(folder)

@@ -80,7 +80,9 @@ class BuildReport:
     seconds: float = 0.0
 
 
-def _passage_fields(passage: Passage) -> dict:
+def _passage_fields(passage: Passage, surface: bool = True) -> dict:
+    """A passage's fields; without ``surface``, its words as written are not filed (an
+    index no exact option reads: a commentary's)."""
     return {
         "id": f"{passage.source}#{passage.number}",
         "source": passage.source,
@@ -88,7 +90,7 @@ def _passage_fields(passage: Passage) -> dict:
         "span": (passage.start, passage.end),
         "title": passage.title,
         "text": passage.text,
-        "surface": passage.text,
+        "surface": passage.text if surface else "",
     }
 
 
@@ -141,12 +143,14 @@ def build(corpus_dir, index_dir, progress=None, wait: bool = True, roots: bool =
 
 
 def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "light",
-                        procs: int = 1, roots: bool = False, commentary=None) -> None:
+                        procs: int = 1, roots: bool = False, commentary=None,
+                        surface: bool = True) -> None:
     """Index passages made elsewhere (evaluation collections, benchmarks).
 
     ``stemmer`` names the stemmer queries use (``stemmer.STEMMERS``); ``procs`` > 1
     writes with that many processes; ``roots`` as in ``build``; ``commentary``: (hit id,
-    text) pairs, each passage's commentary (``search.commentary``).
+    text) pairs, each passage's commentary (``search.commentary``); ``surface`` False
+    files no written forms (no exact option will read them).
     """
     with storage.write_lock(index_dir):
         temporary = storage.new_generation(index_dir)
@@ -155,16 +159,17 @@ def build_from_passages(passages, index_dir, corpus_dir=None, stemmer: str = "li
         with _open_writer(whoosh_index, procs) as writer:
             for _source, of_one_file in itertools.groupby(passages, lambda p: p.source):
                 of_one_file = list(of_one_file)
-                _add_file(writer, of_one_file)
+                _add_file(writer, of_one_file, surface)
                 files.setdefault(of_one_file[0].source, "")
         _publish(index_dir, temporary, corpus_dir, files, stemmer, roots=roots,
                  commentary=commentary, procs=procs)
 
 
 def update_from_passages(index_dir, removed, passages, roots: bool = False,
-                         procs: int = 1) -> None:
+                         procs: int = 1, surface: bool = True) -> None:
     """Update an index of passages made elsewhere: the sources ``removed`` lose their
-    passages, and ``passages`` (grouped by source, in order) replace their sources'."""
+    passages, and ``passages`` (grouped by source, in order) replace their sources'
+    (``surface`` as in ``build_from_passages``)."""
     index_dir = Path(index_dir)
     with storage.write_lock(index_dir):
         base = storage.current_generation(index_dir)
@@ -179,19 +184,19 @@ def update_from_passages(index_dir, removed, passages, roots: bool = False,
             for source, of_one_file in itertools.groupby(passages, lambda p: p.source):
                 if files.pop(source, None) is not None:
                     writer.delete_by_term("source", source)
-                _add_file(writer, list(of_one_file))
+                _add_file(writer, list(of_one_file), surface)
                 files[source] = ""
         _publish(index_dir, temporary, base_meta.get("corpus"), files,
                  base_meta.get("stemmer", "light"), roots=roots)
 
 
-def _add_file(writer, passages) -> None:
+def _add_file(writer, passages, surface: bool = True) -> None:
     """Add one file's passages as a group: a writer process takes all of them, so they
     get consecutive document numbers in passage order (matching that relaxes pairs
     neighbouring passages by their numbers)."""
     with writer.group():
         for passage in passages:
-            writer.add_document(**_passage_fields(passage))
+            writer.add_document(**_passage_fields(passage, surface))
 
 
 def update(index_dir, corpus_dir=None, progress=None, wait: bool = True,
