@@ -43,8 +43,6 @@ NO_ANSWER_THRESHOLD = DEFAULT_RANKING.no_answer_threshold
 #: The same with roots: root groups add to every score, so the threshold is higher
 #: (tuned on train with ``Ranking.root_weight``: 3.3, plateau 3.3-3.6; docs/relevance.md).
 NO_ANSWER_THRESHOLD_ROOTS = DEFAULT_RANKING.no_answer_threshold_roots
-#: The same with roots and commentary: a passage's score gains its commentary's.
-NO_ANSWER_THRESHOLD_COMMENTARY = DEFAULT_RANKING.no_answer_threshold_commentary
 #: ``evaluate``'s default: the threshold tuned for the index built.
 TUNED = "tuned"
 DEPTH = 10
@@ -223,11 +221,8 @@ def run_questions(index, questions: dict[str, str], no_answer_threshold: float |
 
 
 def no_answer_threshold_for(roots: bool, commentary: bool = False) -> float:
-    """The no-answer threshold tuned for an index with or without roots, and with
-    commentary (measured with roots only)."""
-    if commentary:
-        return NO_ANSWER_THRESHOLD_COMMENTARY
-    return NO_ANSWER_THRESHOLD_ROOTS if roots else NO_ANSWER_THRESHOLD
+    """The no-answer threshold tuned for the index built (``Ranking.no_answer_threshold_for``)."""
+    return DEFAULT_RANKING.no_answer_threshold_for(roots, commentary)
 
 
 def load_verse_commentary(path: str | Path) -> dict[str, str]:

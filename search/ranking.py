@@ -62,7 +62,7 @@ class Ranking:
     #: Questions on an index with commentary (``search.commentary``): a passage's score
     #: gains this times its commentary's score for the question; 0 turns it off.
     #: Chosen on Qur'an QA train with tafsir as commentary (with the threshold below:
-    #: the best mean of MAP@10 and MRR@10 there), as 7 of 10 cross-validation folds
+    #: the best mean of MAP@10 and MRR@10 there), as 6 of 10 cross-validation folds
     #: chose it; dev confirms (docs/relevance.md).
     commentary_weight: float = 1.0
     #: Questions: answer "no answer" when the top score per question word is lower
@@ -73,7 +73,11 @@ class Ranking:
     #: The same with commentary at ``commentary_weight`` (chosen with it on train).
     no_answer_threshold_commentary: float = 7.6
 
-    def no_answer_threshold_for(self, roots: bool) -> float:
+    def no_answer_threshold_for(self, roots: bool, commentary: bool = False) -> float:
+        """The no-answer threshold for an index with or without roots, and with
+        commentary (measured with roots only)."""
+        if commentary:
+            return self.no_answer_threshold_commentary
         return self.no_answer_threshold_roots if roots else self.no_answer_threshold
 
 
